@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libairlock: run untrusted programs under a kernel-enforced policy.
+ *
+ * A policy is built from profiles (JSON, layered with "extends") and explicit rules; a sandbox
+ * compiles it into a Landlock floor and a seccomp filter and runs a command under them.
+ *
+ * Conventions: every fallible function returns 0 (or a non-negative value) on success and a
+ * negative errno on failure. Handles are opaque. Strings passed in are copied unless said
+ * otherwise; strings handed out with "ret_" are malloc'd and the caller frees them.
+ * Nothing here prints: messages go to the log callback. No global state: one process may hold
+ * many policies and sandboxes. A handle is not safe to use from two threads at once.
+ */
+#ifndef AIRLOCK_AIRLOCK_H
+#define AIRLOCK_AIRLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(AIRLOCK_BUILDING_LIBRARY)
+#define AIRLOCK_API __attribute__((visibility("default")))
+#else
+#define AIRLOCK_API
+#endif
+
+/* Access rights of a rule; a bitmask. WRITE covers create, remove, rename, truncate inside. */
+#define AIRLOCK_ACCESS_READ (1u << 0)
+#define AIRLOCK_ACCESS_WRITE (1u << 1)
+#define AIRLOCK_ACCESS_EXEC (1u << 2)
+#define AIRLOCK_ACCESS_ALL (AIRLOCK_ACCESS_READ | AIRLOCK_ACCESS_WRITE | AIRLOCK_ACCESS_EXEC)
+
+/* Effect of a rule. ASK is decided at runtime by the supervisor; without one it denies. */
+#define AIRLOCK_EFFECT_ALLOW 0u
+#define AIRLOCK_EFFECT_DENY 1u
+#define AIRLOCK_EFFECT_ASK 2u
+
+/* Network modes. */
+#define AIRLOCK_NET_OFF 0u
+#define AIRLOCK_NET_ON 1u
+
+/* Log levels, as syslog's. */
+#define AIRLOCK_LOG_ERR 3
+#define AIRLOCK_LOG_WARNING 4
+#define AIRLOCK_LOG_NOTICE 5
+#define AIRLOCK_LOG_INFO 6
+#define AIRLOCK_LOG_DEBUG 7
+
+typedef void (*airlock_log_fn)(int level, const char *message, void *userdata);
+
+/* Where a profile was found wrong. file is empty when the error has no source text. */
+struct airlock_diag {
+	uint32_t line;   /* 1-based; 0 if unknown */
+	uint32_t column; /* 1-based; 0 if unknown */
+	char file[1024];
+	char message[1024];
+};
+
+struct airlock_policy;
+struct airlock_sandbox;
+
+/* ---- Policies ---------------------------------------------------------------------------- */
+
+/* Create an empty policy: nothing is allowed, network on, environment passed through (minus the
+ * loader and interpreter injection variables). Errors: -ENOMEM. */
+AIRLOCK_API int airlock_policy_new(struct airlock_policy **ret_policy);
+
+/* NULL-safe; returns NULL. */
+AIRLOCK_API struct airlock_policy *airlock_policy_free(struct airlock_policy *policy);
+
+/* Messages (notices about the policy) go to fn; userdata is borrowed. NULL silences them. */
+AIRLOCK_API void airlock_policy_set_log(struct airlock_policy *policy, airlock_log_fn fn,
+					void *userdata);
+
+/* Layer a profile on top of what the policy holds: a built-in or user profile NAME, or a FILE
+ * path (anything containing '/' or ending in ".json"). Later layers win over earlier ones.
+ * On error the policy is unchanged and diag (if not NULL) says where and why.
+ * Errors: -ENOENT (no such profile), -EINVAL (malformed), -ELOOP (extends cycle), -EFBIG, -ENOMEM. */
+AIRLOCK_API int airlock_policy_load_profile(struct airlock_policy *policy, const char *name_or_file,
+					    struct airlock_diag *diag);
+
+/* Add a rule as the topmost layer. path may use the profile variables ($HOME, $CWD, ...) and
+ * must be absolute once expanded; origin names where it came from ("--read"), may be NULL.
+ * A rule added here must name an existing path when the policy is compiled.
+ * Errors: -EINVAL (bad access, effect or path), -ENOMEM. */
+AIRLOCK_API int airlock_policy_add_rule(struct airlock_policy *policy, const char *path,
+					uint32_t access, uint32_t effect, const char *origin);
+
+/* AIRLOCK_NET_ON or AIRLOCK_NET_OFF. Errors: -EINVAL. */
+AIRLOCK_API int airlock_policy_set_network(struct airlock_policy *policy, uint32_t mode);
+
+/* Whether the sandbox may create AF_UNIX sockets with socket(2) (socketpair(2) always works).
+ * Off by default: on Landlock ABI < 9 pathname connects are not mediated by the kernel, and a
+ * session bus or agent socket is a way out of any sandbox. Errors: -EINVAL. */
+AIRLOCK_API int airlock_policy_set_unix_sockets(struct airlock_policy *policy, int allow);
+
+/* Whether chmod, chown, xattr and utimes calls that name a path may run (their fd-based forms
+ * always may). Off by default: Landlock does not restrict them, so outside the writable tree
+ * they could change metadata of any file the user owns. Errors: -EINVAL. */
+AIRLOCK_API int airlock_policy_set_path_metadata(struct airlock_policy *policy, int allow);
+
+/* Environment: value != NULL sets NAME=value; value == NULL passes NAME through from the
+ * host's environment even if a profile or the injection filter would drop it.
+ * Errors: -EINVAL (bad name), -ENOMEM. */
+AIRLOCK_API int airlock_policy_set_env(struct airlock_policy *policy, const char *name,
+				       const char *value);
+
+/* Set a profile variable ($CWD, $HOME, ...) to something else than the host's value. */
+AIRLOCK_API int airlock_policy_set_var(struct airlock_policy *policy, const char *name,
+				       const char *value);
+
+/* The effective policy as text, for people: what is allowed, denied, carved, and what the
+ * running kernel enforces. *ret_text is malloc'd. Errors: -ENOMEM, compile errors as below. */
+AIRLOCK_API int airlock_policy_format(struct airlock_policy *policy, char **ret_text);
+
+/* Explain which rule decides each access to path, and whether the kernel floor enforces it.
+ * *ret_text is malloc'd. Errors: -EINVAL, -ENOMEM. */
+AIRLOCK_API int airlock_policy_explain(struct airlock_policy *policy, const char *path,
+				       char **ret_text);
+
+/* The last error message of a policy call, or "" if none; owned by the policy. */
+AIRLOCK_API const char *airlock_policy_strerror(const struct airlock_policy *policy);
+
+/* ---- Profiles ---------------------------------------------------------------------------- */
+
+/* Names of the built-in and user profiles, NULL-terminated, "name\tsource\tdescription".
+ * Free with airlock_strv_free(). */
+AIRLOCK_API int airlock_profile_list(char ***ret_list);
+
+/* The JSON text of a profile by name or file. */
+AIRLOCK_API int airlock_profile_read(const char *name_or_file, char **ret_json, char **ret_source);
+
+/* Check a profile (and what it extends) without using it. */
+AIRLOCK_API int airlock_profile_check(const char *name_or_file, struct airlock_diag *diag);
+
+AIRLOCK_API void airlock_strv_free(char **strv);
+
+/* ---- Sandboxes --------------------------------------------------------------------------- */
+
+/* Refuse to run when the kernel cannot enforce a right the policy handles, instead of
+ * degrading with a notice. */
+#define AIRLOCK_SANDBOX_STRICT_KERNEL (1u << 0)
+
+/* Compile policy into a sandbox: creates the session's private temporary directory (the
+ * child's TMPDIR, removed by airlock_sandbox_free), resolves every rule, carves the floor.
+ * The policy is borrowed only during the call. Errors: -EINVAL (the policy does not compile:
+ * a rule's path is missing, malformed, ...), -EOPNOTSUPP (the kernel lacks a required
+ * feature), -ENOMEM; the message is in airlock_policy_strerror(policy). */
+AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flags,
+				    struct airlock_sandbox **ret_sandbox);
+
+/* Kills what still runs, removes the session directory. NULL-safe; returns NULL. */
+AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox);
+
+/* Run attached to a terminal when stdin is one (the child gets a pty owned by airlock). */
+#define AIRLOCK_RUN_PTY_AUTO (1u << 0)
+
+struct airlock_run_opts {
+	uint64_t size;             /* sizeof(struct airlock_run_opts); a larger size with a non-zero
+				      unknown tail fails with -E2BIG */
+	const char *const *argv;   /* argv[0] is looked up in the child's PATH */
+	const char *cwd;           /* NULL: the caller's working directory */
+	uint32_t flags;            /* AIRLOCK_RUN_* */
+	uint32_t n_keep_fds;       /* fds besides 0-2 that the child keeps (borrowed) */
+	const int32_t *keep_fds;
+};
+
+/* Run a command in the sandbox and wait for it, relaying the terminal and forwarding SIGINT,
+ * SIGTERM, SIGHUP and SIGWINCH. Every process the command leaves behind is killed when it
+ * exits. On success *ret_status is the command's exit status (0-255), or 128+N if it died of
+ * signal N. Errors: -ENOENT (command not found), -EACCES / -ENOEXEC (not executable, or denied
+ * by the policy), -ECHILD (the sandbox could not be set up in the child), -EALREADY (this
+ * sandbox already ran), -E2BIG (unknown non-zero tail of opts), -EINVAL, -ENOMEM; the message
+ * is in airlock_sandbox_strerror(). A sandbox runs one command. */
+AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
+				    const struct airlock_run_opts *opts, int *ret_status);
+
+/* The last error message, or "" if none; owned by the sandbox. */
+AIRLOCK_API const char *airlock_sandbox_strerror(const struct airlock_sandbox *sandbox);
+
+/* The session's private temporary directory (borrowed). */
+AIRLOCK_API const char *airlock_sandbox_tmpdir(const struct airlock_sandbox *sandbox);
+
+/* ---- The kernel -------------------------------------------------------------------------- */
+
+/* What this kernel supports and what airlock does about it, for people; *ret_text is malloc'd. */
+AIRLOCK_API int airlock_doctor(char **ret_text);
+
+AIRLOCK_API const char *airlock_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The exported layer: every AIRLOCK_API function lives here. It validates arguments, calls the
+ * internal modules and keeps their error codes to the documented set (airlock.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "airlock/airlock.h"
+#include "cleanup.h"
+#include "explain.h"
+#include "policy.h"
+#include "profile.h"
+#include "sandbox.h"
+#include "util.h"
+
+AIRLOCK_API const char *airlock_version(void)
+{
+	return AIRLOCK_VERSION;
+}
+
+AIRLOCK_API int airlock_policy_new(struct airlock_policy **ret_policy)
+{
+	if (!ret_policy)
+		return -EINVAL;
+	struct airlock_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->network = p->unix_sockets = p->path_metadata = UNSET;
+	*ret_policy = p;
+	return 0;
+}
+
+AIRLOCK_API struct airlock_policy *airlock_policy_free(struct airlock_policy *policy)
+{
+	if (policy) {
+		policy_done(policy);
+		free(policy);
+	}
+	return NULL;
+}
+
+AIRLOCK_API void airlock_policy_set_log(struct airlock_policy *policy, airlock_log_fn fn,
+					void *userdata)
+{
+	if (!policy)
+		return;
+	policy->log = fn;
+	policy->log_userdata = userdata;
+}
+
+AIRLOCK_API int airlock_policy_load_profile(struct airlock_policy *policy, const char *name_or_file,
+					    struct airlock_diag *diag)
+{
+	if (!policy || !name_or_file)
+		return -EINVAL;
+	policy->errmsg[0] = '\0';
+	int r = profile_load(policy, name_or_file, diag);
+	if (r < 0 && diag)
+		policy_error(policy, r, "%s", diag->message);
+	switch (r) {
+	case 0: case -ENOENT: case -EINVAL: case -ELOOP: case -EFBIG: case -ENOMEM: case -E2BIG:
+		return r;
+	case -EISDIR:
+		return -EINVAL;
+	default:
+		return -ENOENT; /* unreadable: EACCES and friends */
+	}
+}
+
+AIRLOCK_API int airlock_policy_add_rule(struct airlock_policy *policy, const char *path,
+					uint32_t access, uint32_t effect, const char *origin)
+{
+	if (!policy || !path || !*path || !access || (access & ~AIRLOCK_ACCESS_ALL) ||
+	    effect > AIRLOCK_EFFECT_ASK)
+		return -EINVAL;
+	size_t bad;
+	if (policy_check_vars(path, &bad) < 0)
+		return policy_error(policy, -EINVAL, "unknown variable in rule path");
+	struct raw_rule r = {
+		.path = (char *)path,
+		.access = access,
+		.effect = effect,
+		.origin = (char *)origin,
+		.required = true,
+		.layer = policy_new_layer(policy),
+	};
+	return policy_append_rule(policy, &r);
+}
+
+AIRLOCK_API int airlock_policy_set_network(struct airlock_policy *policy, uint32_t mode)
+{
+	if (!policy || mode > AIRLOCK_NET_ON)
+		return -EINVAL;
+	policy->network = mode == AIRLOCK_NET_ON ? ON : OFF;
+	return 0;
+}
+
+AIRLOCK_API int airlock_policy_set_unix_sockets(struct airlock_policy *policy, int allow)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->unix_sockets = allow ? ON : OFF;
+	return 0;
+}
+
+AIRLOCK_API int airlock_policy_set_path_metadata(struct airlock_policy *policy, int allow)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->path_metadata = allow ? ON : OFF;
+	return 0;
+}
+
+static bool valid_env_name(const char *name)
+{
+	return name && *name && !strchr(name, '=');
+}
+
+AIRLOCK_API int airlock_policy_set_env(struct airlock_policy *policy, const char *name,
+				       const char *value)
+{
+	if (!policy || !valid_env_name(name))
+		return -EINVAL;
+	if (!value)
+		return strv_push(&policy->env.pass, name);
+	_cleanup_free_ char *kv = NULL;
+	if (asprintf(&kv, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	return strv_push(&policy->env.literal, kv);
+}
+
+AIRLOCK_API int airlock_policy_set_var(struct airlock_policy *policy, const char *name,
+				       const char *value)
+{
+	if (!policy || !name || !value || !policy_var_known(name, strlen(name)) || value[0] != '/')
+		return -EINVAL;
+	_cleanup_free_ char *kv = NULL;
+	if (asprintf(&kv, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	return strv_push(&policy->vars, kv);
+}
+
+AIRLOCK_API int airlock_policy_format(struct airlock_policy *policy, char **ret_text)
+{
+	if (!policy || !ret_text)
+		return -EINVAL;
+	int r = explain_policy(policy, ret_text);
+	return r == -ENOMEM || r >= 0 ? r : -EINVAL;
+}
+
+AIRLOCK_API int airlock_policy_explain(struct airlock_policy *policy, const char *path,
+				       char **ret_text)
+{
+	if (!policy || !path || !ret_text)
+		return -EINVAL;
+	int r = explain_path(policy, path, ret_text);
+	return r == -ENOMEM || r >= 0 ? r : -EINVAL;
+}
+
+AIRLOCK_API const char *airlock_policy_strerror(const struct airlock_policy *policy)
+{
+	return policy ? policy->errmsg : "";
+}
+
+AIRLOCK_API int airlock_profile_list(char ***ret_list)
+{
+	if (!ret_list)
+		return -EINVAL;
+	return profile_list(ret_list);
+}
+
+AIRLOCK_API int airlock_profile_read(const char *name_or_file, char **ret_json, char **ret_source)
+{
+	if (!name_or_file || !ret_json)
+		return -EINVAL;
+	int r = profile_read(name_or_file, ret_json, ret_source);
+	return r == -ENOMEM || r == -EFBIG || r >= 0 ? r : r == -EINVAL ? -EINVAL : -ENOENT;
+}
+
+AIRLOCK_API int airlock_profile_check(const char *name_or_file, struct airlock_diag *diag)
+{
+	struct airlock_policy *p = NULL;
+	int r = airlock_policy_new(&p);
+	if (r < 0)
+		return r;
+	r = airlock_policy_load_profile(p, name_or_file, diag);
+	airlock_policy_free(p);
+	return r;
+}
+
+AIRLOCK_API void airlock_strv_free(char **strv)
+{
+	strv_free(strv);
+}
+
+AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flags,
+				    struct airlock_sandbox **ret_sandbox)
+{
+	if (!policy || !ret_sandbox || (flags & ~AIRLOCK_SANDBOX_STRICT_KERNEL))
+		return -EINVAL;
+	policy->errmsg[0] = '\0';
+	int r = sandbox_new(policy, flags, ret_sandbox);
+	switch (r) {
+	case 0: case -ENOMEM: case -EOPNOTSUPP:
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
+AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox)
+{
+	return sandbox_free(sandbox);
+}
+
+AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
+				    const struct airlock_run_opts *opts, int *ret_status)
+{
+	struct airlock_run_opts o = { 0 };
+
+	if (!sandbox || !opts || !ret_status || opts->size < offsetof(struct airlock_run_opts, n_keep_fds))
+		return -EINVAL;
+	/* Extensible struct: a newer caller's tail must be zero (what we do not know, we must
+	 * not silently ignore). */
+	for (size_t i = sizeof(o); i < opts->size; i++)
+		if (((const unsigned char *)opts)[i])
+			return -E2BIG;
+	memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+	if (!o.argv || !o.argv[0] || !*o.argv[0] || (o.flags & ~AIRLOCK_RUN_PTY_AUTO) ||
+	    (o.n_keep_fds && !o.keep_fds))
+		return -EINVAL;
+	for (uint32_t i = 0; i < o.n_keep_fds; i++)
+		if (o.keep_fds[i] < 3)
+			return -EINVAL;
+	sandbox->errmsg[0] = '\0';
+	int r = sandbox_run(sandbox, &o, ret_status);
+	switch (r) {
+	case 0: case -ENOENT: case -EACCES: case -ENOEXEC: case -ENOMEM: case -EALREADY: case -ECHILD:
+		return r;
+	case -EISDIR: case -ETXTBSY: case -EPERM: case -ELOOP: case -ENAMETOOLONG: case -ENOTDIR:
+		return -EACCES;
+	default:
+		return -ECHILD;
+	}
+}
+
+AIRLOCK_API const char *airlock_sandbox_strerror(const struct airlock_sandbox *sandbox)
+{
+	return sandbox ? sandbox->errmsg : "";
+}
+
+AIRLOCK_API const char *airlock_sandbox_tmpdir(const struct airlock_sandbox *sandbox)
+{
+	return sandbox ? sandbox->tmpdir : NULL;
+}
+
+AIRLOCK_API int airlock_doctor(char **ret_text)
+{
+	if (!ret_text)
+		return -EINVAL;
+	return explain_doctor(ret_text);
+}

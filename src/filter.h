@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The static seccomp filter, built with libseccomp and exported as classic BPF.
+ *
+ * The program is built in the parent (libseccomp allocates) and installed by the child between
+ * fork and exec with filter_install(), which only makes raw syscalls (async-signal-safe).
+ */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+
+struct filter_opts {
+	bool net_off;       /* only AF_UNIX sockets may be created; TCP Fast Open denied */
+	bool unix_sockets;  /* socket(AF_UNIX, ...) allowed (socketpair always is) */
+	bool path_metadata; /* path-based chmod/chown/xattr/utime allowed (Landlock cannot see
+			     * them); false: EPERM. The fd-based forms are always allowed. */
+};
+
+/* Build the static filter for opts into *ret_prog (its filter array is malloc'd; release it
+ * with filter_prog_done()). Returns 0 or -errno. */
+int filter_build(const struct filter_opts *opts, struct sock_fprog *ret_prog);
+
+void filter_prog_done(struct sock_fprog *prog);
+
+/* Install prog on the calling thread: seccomp(SECCOMP_SET_MODE_FILTER, flags, prog).
+ * No allocation, no libc state: safe between fork and exec. Requires no_new_privs.
+ * Returns 0 (the listener fd if flags has SECCOMP_FILTER_FLAG_NEW_LISTENER) or -errno. */
+int filter_install(const struct sock_fprog *prog, unsigned int flags);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "env.h"
+#include "filter.h"
+#include "util.h"
+
+extern char **environ;
+
+int sandbox_error(struct airlock_sandbox *sb, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sb->errmsg, sizeof(sb->errmsg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void sandbox_log(const struct airlock_sandbox *sb, int level, const char *fmt, ...)
+{
+	if (!sb->log)
+		return;
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sb->log(level, buf, sb->log_userdata);
+}
+
+int rm_rf_at(int parent, const char *name)
+{
+	/* O_NOFOLLOW|O_DIRECTORY: a symlink planted by the sandbox is unlinked, never entered. */
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOTDIR || errno == ELOOP)
+			return unlinkat(parent, name, 0) < 0 ? negative_errno() : 0;
+		return errno == ENOENT ? 0 : negative_errno();
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	int r = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int k = rm_rf_at(dirfd(d), de->d_name);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+		r = negative_errno();
+	return r;
+}
+
+static int make_session_dir(char *buf, size_t size)
+{
+	const char *bases[] = { getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"), "/tmp" };
+	for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
+		if (!bases[i] || bases[i][0] != '/')
+			continue;
+		snprintf(buf, size, "%s/airlock-XXXXXX", bases[i]);
+		if (mkdtemp(buf))
+			return 0;
+	}
+	return negative_errno();
+}
+
+static void log_notices(struct airlock_sandbox *sb, struct airlock_policy *p)
+{
+	struct compiled_policy *c = sb->policy;
+	for (size_t i = 0; c->notices && c->notices[i]; i++)
+		sandbox_log(sb, AIRLOCK_LOG_NOTICE, "%s", c->notices[i]);
+	if (c->has_ask)
+		sandbox_log(sb, AIRLOCK_LOG_NOTICE,
+			    "\"ask\" rules are treated as deny: this version has no supervisor to ask");
+	if (c->carved) {
+		struct strbuf b = { 0 };
+		size_t n = strv_length(c->carved);
+		for (size_t i = 0; i < n && i < 3; i++) {
+			sb_append(&b, i ? ", " : "");
+			sb_append_escaped(&b, c->carved[i]);
+		}
+		sandbox_log(sb, AIRLOCK_LOG_NOTICE,
+			    "deny inside allow: %s%s granted entry by entry, so entries created there "
+			    "after start are not accessible, and its entries cannot be renamed or "
+			    "removed (names inside denied directories stay listable)",
+			    b.s ? b.s : "", n > 3 ? ", ... are" : n > 1 ? " are" : " is");
+		sb_done(&b);
+	}
+	_cleanup_strv_free_ char **deg = NULL;
+	if (ll_degradations(&sb->abi, !c->network, &deg) == 0)
+		for (size_t i = 0; deg && deg[i]; i++)
+			sandbox_log(sb, AIRLOCK_LOG_WARNING, "Landlock %s", deg[i]);
+	(void)p;
+}
+
+int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox **ret)
+{
+	struct airlock_sandbox *sb = calloc(1, sizeof(*sb));
+	_cleanup_strv_free_ char **storage = NULL, **dropped = NULL;
+	_cleanup_free_ char *errpath = NULL;
+	struct policy_vars vars;
+	int r;
+
+	if (!sb)
+		return -ENOMEM;
+	sb->ruleset_fd = -EBADF;
+	sb->flags = flags;
+	sb->log = p->log;
+	sb->log_userdata = p->log_userdata;
+
+	ll_probe(&sb->abi);
+	if (sb->abi.abi == 0) {
+		r = policy_error(p, -EOPNOTSUPP,
+				 "this kernel has no Landlock (%s): airlock cannot confine the filesystem",
+				 strerror(sb->abi.unavailable_errno));
+		goto fail;
+	}
+	if ((flags & AIRLOCK_SANDBOX_STRICT_KERNEL) && sb->abi.abi < 6) {
+		r = policy_error(p, -EOPNOTSUPP,
+				 "--strict-kernel: Landlock ABI %d lacks rights airlock handles (ABI 6 "
+				 "is needed for all of them); run without --strict-kernel to degrade",
+				 sb->abi.abi);
+		goto fail;
+	}
+
+	r = make_session_dir(sb->tmpdir, sizeof(sb->tmpdir));
+	if (r < 0) {
+		sb->tmpdir[0] = '\0';
+		policy_error(p, r, "cannot create the session directory: %s", strerror(-r));
+		goto fail;
+	}
+	r = policy_vars_init(p, sb->tmpdir, &vars, &storage);
+	if (r < 0) {
+		policy_error(p, r, "cannot determine the current directory: %s", strerror(-r));
+		goto fail;
+	}
+	/* The session directory is the child's TMPDIR: always readable and writable. */
+	struct raw_rule tmprule = { .path = sb->tmpdir, .access = AIRLOCK_ACCESS_READ | AIRLOCK_ACCESS_WRITE,
+				    .effect = AIRLOCK_EFFECT_ALLOW, .origin = (char *)"session TMPDIR",
+				    .layer = p->n_layers };
+	r = policy_append_rule(p, &tmprule);
+	if (r < 0)
+		goto fail;
+	r = policy_compile(p, &vars, &sb->policy);
+	/* The session rule belongs to this sandbox, not to the caller's policy. */
+	p->n_rules--;
+	free(p->rules[p->n_rules].path);
+	free(p->rules[p->n_rules].origin);
+	if (r < 0)
+		goto fail;
+
+	r = ll_build(&sb->abi, sb->policy, &sb->ruleset_fd, &errpath);
+	if (r < 0) {
+		policy_error(p, r, "cannot build the Landlock ruleset%s%s: %s", errpath ? " at " : "",
+			     errpath ? errpath : "", strerror(-r));
+		goto fail;
+	}
+	struct filter_opts fo = {
+		.net_off = !sb->policy->network,
+		.unix_sockets = sb->policy->unix_sockets,
+		.path_metadata = sb->policy->path_metadata,
+	};
+	r = filter_build(&fo, &sb->prog);
+	if (r < 0) {
+		policy_error(p, r, "cannot build the seccomp filter: %s", strerror(-r));
+		goto fail;
+	}
+	r = env_build(p, &vars, environ, &sb->envp, &dropped);
+	if (r < 0) {
+		policy_error(p, r, "cannot build the environment: %s", strerror(-r));
+		goto fail;
+	}
+	for (size_t i = 0; dropped && dropped[i]; i++)
+		sandbox_log(sb, AIRLOCK_LOG_INFO, "environment: not passing %s", dropped[i]);
+	log_notices(sb, p);
+	*ret = sb;
+	return 0;
+fail:
+	sandbox_free(sb);
+	return r;
+}
+
+struct airlock_sandbox *sandbox_free(struct airlock_sandbox *sb)
+{
+	if (!sb)
+		return NULL;
+	if (sb->tmpdir[0])
+		rm_rf_at(AT_FDCWD, sb->tmpdir);
+	safe_close(sb->ruleset_fd);
+	filter_prog_done(&sb->prog);
+	compiled_policy_free(sb->policy);
+	strv_free(sb->envp);
+	free(sb);
+	return NULL;
+}

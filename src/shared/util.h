@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small shared helpers: growable strings, string vectors, paths, display escaping. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable NUL-terminated string. On allocation failure it latches (oom = true) and every
+ * later append is a no-op, so a caller checks once at the end. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void sb_append(struct strbuf *b, const char *s);
+void sb_appendn(struct strbuf *b, const char *s, size_t n);
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Append s with control characters, bidi controls and invalid UTF-8 escaped (\e, \x1b,
+ * \u202e, ...), so that untrusted names cannot rewrite a terminal or hide text. */
+void sb_append_escaped(struct strbuf *b, const char *s);
+/* Hand the string to the caller (or -ENOMEM); the buffer is reset. */
+int sb_take(struct strbuf *b, char **ret);
+void sb_done(struct strbuf *b);
+
+char **strv_free(char **v);
+size_t strv_length(char *const *v);
+/* Append a copy of s. Returns 0 or -ENOMEM. */
+int strv_push(char ***v, const char *s);
+bool strv_contains(char *const *v, const char *s);
+
+/* Lexically normalise an absolute path: collapse "//" and "/./", drop a trailing "/".
+ * ".." components are refused (-EINVAL): rule paths must say what they mean.
+ * Returns 0 or -EINVAL/-ENAMETOOLONG/-ENOMEM. */
+int path_normalize(const char *in, char **ret);
+/* True if path equals dir or lies beneath it (both normalised, absolute). */
+bool path_is_beneath(const char *path, const char *dir);
+/* Number of components ("/" is 0, "/a/b" is 2): the specificity of a rule. */
+unsigned path_depth(const char *path);
+/* Join a and b with one '/'. */
+char *path_join(const char *a, const char *b);
+
+/* The symbolic name of an errno value ("EACCES"), or "E?" */
+const char *errno_name(int e);
+
+/* Parse "10m", "30s", "2h" into seconds. Returns 0 or -EINVAL. */
+int parse_duration(const char *s, uint64_t *ret_seconds);
+
+static inline void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+#define _cleanup_strv_free_ __attribute__((cleanup(strv_freep)))

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Launch: fork, set the child up, exec; then relay the terminal, forward signals and reap.
+ *
+ * Child order, and why:
+ *   1. signals back to defaults, own session (setsid): the sandbox gets its own process group
+ *      and session, so kill(0), killpg and the terminal's job control never reach airlock.
+ *   2. PR_SET_PDEATHSIG(SIGKILL), then check that the parent did not die before it took
+ *      effect: if airlock dies, the sandbox dies (fail closed).
+ *   3. the pty slave as controlling terminal and stdio, cwd.
+ *   4. no_new_privs (required by both below, and it neutralises setuid binaries), then
+ *      Landlock, then seccomp: the filter goes last so it never has to allow the calls that
+ *      set up the sandbox itself.
+ *   5. every fd but 0-2 and the declared ones marked close-on-exec, exec.
+ * Nothing between fork and exec allocates or uses stdio: a failure writes {step, errno} to a
+ * close-on-exec pipe and _exit()s; an empty read on the parent's side means exec succeeded.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "filter.h"
+#include "pty.h"
+#include "sandbox.h"
+#include "util.h"
+
+enum child_step {
+	STEP_SIGNALS,
+	STEP_SETSID,
+	STEP_PDEATHSIG,
+	STEP_TTY,
+	STEP_CHDIR,
+	STEP_NNP,
+	STEP_LANDLOCK,
+	STEP_SECCOMP,
+	STEP_FDS,
+	STEP_EXEC,
+};
+
+static const char *const step_names[] = {
+	[STEP_SIGNALS] = "reset signal handling",
+	[STEP_SETSID] = "start a new session",
+	[STEP_PDEATHSIG] = "tie the sandbox's life to airlock's",
+	[STEP_TTY] = "attach the terminal",
+	[STEP_CHDIR] = "change to the working directory",
+	[STEP_NNP] = "set no_new_privs",
+	[STEP_LANDLOCK] = "apply the Landlock ruleset",
+	[STEP_SECCOMP] = "install the seccomp filter",
+	[STEP_FDS] = "close inherited file descriptors",
+	[STEP_EXEC] = "execute",
+};
+
+struct child_report {
+	int32_t step;
+	int32_t err;
+};
+
+struct child_args {
+	const struct airlock_sandbox *sb;
+	const struct pty *pty;
+	const char *path;
+	char *const *argv;
+	const char *cwd;
+	const struct airlock_run_opts *opts;
+	pid_t parent;
+	int report_fd;
+	sigset_t mask;
+};
+
+static _Noreturn void child_fail(const struct child_args *a, enum child_step step, int err)
+{
+	struct child_report rep = { step, err < 0 ? -err : err };
+	ssize_t n = write(a->report_fd, &rep, sizeof(rep));
+	(void)n;
+	_exit(127);
+}
+
+static _Noreturn void child_main(const struct child_args *a)
+{
+	int r;
+
+	for (int sig = 1; sig < _NSIG; sig++) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+		sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP, glibc's own */
+	}
+	if (sigprocmask(SIG_SETMASK, &a->mask, NULL) < 0)
+		child_fail(a, STEP_SIGNALS, errno);
+	if (setsid() < 0)
+		child_fail(a, STEP_SETSID, errno);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(a, STEP_PDEATHSIG, errno);
+	if (getppid() != a->parent)
+		_exit(127); /* airlock is already gone; nobody to report to */
+	if ((r = pty_child_attach(a->pty)) < 0)
+		child_fail(a, STEP_TTY, r);
+	if (a->cwd && chdir(a->cwd) < 0)
+		child_fail(a, STEP_CHDIR, errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(a, STEP_NNP, errno);
+	if ((r = ll_restrict_self(a->sb->ruleset_fd, &a->sb->abi)) < 0)
+		child_fail(a, STEP_LANDLOCK, r);
+	if ((r = filter_install(&a->sb->prog, 0)) < 0)
+		child_fail(a, STEP_SECCOMP, r);
+	/* Everything above fd 2 goes at exec (the report pipe too, which is how the parent
+	 * learns exec succeeded), except what the caller declared. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(a, STEP_FDS, errno);
+	for (uint32_t i = 0; i < a->opts->n_keep_fds; i++)
+		if (fcntl(a->opts->keep_fds[i], F_SETFD, 0) < 0)
+			child_fail(a, STEP_FDS, errno);
+	execve(a->path, a->argv, a->sb->envp);
+	child_fail(a, STEP_EXEC, errno);
+}
+
+/* PATH lookup with the child's PATH, done before fork so that errors are precise.
+ * Returns 0, -ENOENT or -EACCES (found but not executable). */
+static int find_command(const struct airlock_sandbox *sb, const char *cmd, char **ret)
+{
+	if (strchr(cmd, '/')) {
+		*ret = strdup(cmd);
+		return *ret ? 0 : -ENOMEM;
+	}
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	for (char **e = sb->envp; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	int r = -ENOENT;
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *cand = path_join(*dir ? dir : ".", cmd);
+		struct stat st;
+		if (!cand)
+			return -ENOMEM;
+		if (stat(cand, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (access(cand, X_OK) < 0) {
+			r = -EACCES;
+			continue;
+		}
+		*ret = TAKE_PTR(cand);
+		return 0;
+	}
+	return r;
+}
+
+/* The pids of our children (we are a subreaper, so orphans of the sandbox land here). */
+static size_t list_children(pid_t *out, size_t cap)
+{
+	char path[64], buf[4096];
+	size_t n = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	for (char *p = buf; *p && n < cap;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		out[n++] = (pid_t)v;
+		p = end;
+	}
+	return n;
+}
+
+/* Kill and reap everything the sandbox left behind. */
+static void kill_leftovers(pid_t session)
+{
+	kill(-session, SIGKILL);
+	for (int round = 0; round < 1000; round++) {
+		pid_t pids[256];
+		size_t n = list_children(pids, ELEMENTSOF(pids));
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		pid_t w;
+		int st;
+		while ((w = waitpid(-1, &st, n ? 0 : WNOHANG)) > 0)
+			;
+		if (w < 0 && errno == ECHILD)
+			return;
+		if (n == 0 && w == 0)
+			return;
+	}
+}
+
+static int status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 125;
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void describe_exec_failure(struct airlock_sandbox *sb, const char *path, int err)
+{
+	struct strbuf b = { 0 };
+	sb_append_escaped(&b, path);
+	const char *p = b.s ? b.s : "";
+	if (err == EACCES && !floor_grants(sb->policy, path, AIRLOCK_ACCESS_EXEC)) {
+		sandbox_error(sb, -EACCES,
+			      "cannot execute %s: denied by the policy (no exec rule covers it; "
+			      "allow it with -x DIR)", p);
+	} else if (err == ENOENT) {
+		sandbox_error(sb, -ENOENT, "cannot execute %s: %s (or its interpreter is missing)", p,
+			      strerror(err));
+	} else {
+		sandbox_error(sb, -err, "cannot execute %s: %s", p, strerror(err));
+	}
+	sb_done(&b);
+}
+
+int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, int *ret_status)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF;
+	struct pty pty = { .master = -1, .slave = -1 };
+	sigset_t block, old;
+	int r, status = 0;
+
+	if (sb->ran)
+		return sandbox_error(sb, -EALREADY, "this sandbox already ran a command");
+	sb->ran = true;
+
+	r = find_command(sb, o->argv[0], &path);
+	if (r < 0) {
+		struct strbuf b = { 0 };
+		sb_append_escaped(&b, o->argv[0]);
+		sandbox_error(sb, r, r == -ENOENT ? "%s: command not found" : "%s: %s",
+			      b.s ? b.s : "", strerror(-r));
+		sb_done(&b);
+		return r;
+	}
+	if ((o->flags & AIRLOCK_RUN_PTY_AUTO) && (r = pty_open(&pty)) < 0)
+		return sandbox_error(sb, r, "cannot allocate a pty: %s", strerror(-r));
+
+	sigemptyset(&block);
+	int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+		sigaddset(&block, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &block, &old) < 0) {
+		r = sandbox_error(sb, negative_errno(), "sigprocmask: %m");
+		goto out;
+	}
+	sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		r = sandbox_error(sb, negative_errno(), "signalfd: %m");
+		goto out_mask;
+	}
+	/* Orphans of the sandbox are reparented to us, so none escapes the final kill. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		r = sandbox_error(sb, negative_errno(), "pipe: %m");
+		goto out_mask;
+	}
+	rd = pfd[0];
+	wr = pfd[1];
+
+	struct child_args args = {
+		.sb = sb, .pty = &pty, .path = path, .argv = (char *const *)o->argv,
+		.cwd = o->cwd, .opts = o, .parent = getpid(), .report_fd = wr, .mask = old,
+	};
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = sandbox_error(sb, negative_errno(), "fork: %m");
+		goto out_mask;
+	}
+	if (pid == 0)
+		child_main(&args);
+
+	wr = safe_close(wr);
+	pty.slave = safe_close(pty.slave);
+
+	struct child_report rep;
+	ssize_t n;
+	do
+		n = read(rd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(rep)) {
+		waitpid(pid, NULL, 0);
+		if (rep.step == STEP_EXEC)
+			describe_exec_failure(sb, path, rep.err);
+		else
+			sandbox_error(sb, -ECHILD, "cannot %s: %s",
+				      step_names[rep.step >= 0 && rep.step <= STEP_EXEC ? rep.step : STEP_EXEC],
+				      strerror(rep.err));
+		r = rep.step == STEP_EXEC ? -rep.err : -ECHILD;
+		goto out_mask;
+	}
+
+	if (pty.master >= 0) {
+		pty_make_raw(&pty);
+		fcntl(pty.master, F_SETFL, fcntl(pty.master, F_GETFL) | O_NONBLOCK);
+	}
+
+	bool child_done = false, master_open = pty.master >= 0, input_open = pty.master >= 0;
+	while (!child_done || master_open) {
+		struct pollfd p[3] = {
+			{ sfd, POLLIN, 0 },
+			{ master_open ? pty.master : -1, POLLIN, 0 },
+			{ input_open ? pty.in_fd : -1, POLLIN, 0 },
+		};
+		/* Once the command is gone, drain what it wrote, but never wait on it. */
+		int timeout = child_done ? 0 : -1;
+		int k = poll(p, 3, timeout);
+		if (k < 0 && errno != EINTR)
+			break;
+		if (k == 0 && child_done)
+			break;
+
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				switch (si.ssi_signo) {
+				case SIGCHLD: {
+					pid_t w;
+					int st;
+					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+						if (w == pid) {
+							status = st;
+							child_done = true;
+						}
+					break;
+				}
+				case SIGWINCH:
+					pty_sync_winsize(&pty);
+					break;
+				case SIGINT:
+				case SIGTERM:
+				case SIGHUP:
+				case SIGQUIT:
+					/* To the sandbox's own process group, and on a pty to the
+					 * job in its foreground (a shell's job control). */
+					kill(-pid, (int)si.ssi_signo);
+					if (pty.master >= 0) {
+						pid_t fg = tcgetpgrp(pty.master);
+						if (fg > 0 && fg != pid)
+							kill(-fg, (int)si.ssi_signo);
+					}
+					break;
+				default:
+					break; /* SIGTSTP/SIGTTIN/SIGTTOU/SIGPIPE: ours to ignore */
+				}
+			}
+		}
+		if (master_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char buf[16384];
+			ssize_t m = read(pty.master, buf, sizeof(buf));
+			if (m > 0)
+				write_all(pty.out_fd, buf, (size_t)m);
+			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
+				master_open = false; /* EIO: every holder of the slave is gone */
+		}
+		if (input_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char buf[4096];
+			ssize_t m = read(pty.in_fd, buf, sizeof(buf));
+			if (m > 0)
+				write_all(pty.master, buf, (size_t)m);
+			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
+				input_open = false;
+		}
+	}
+	if (!child_done) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	kill_leftovers(pid);
+	*ret_status = status_code(status);
+	r = 0;
+out_mask:
+	pty_close(&pty);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+out:
+	pty_close(&pty);
+	return r;
+}
