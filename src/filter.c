@@ -8,15 +8,18 @@
  * 1. Architecture first. The filter knows the native ABI (x86_64) only and libseccomp emits the
  *    arch test as its first instructions: any other audit arch is KILL_PROCESS (BADARCH). That
  *    is i386 through `int $0x80`, where every number means another syscall (open is 5, not 2).
- *    x32 calls arrive as AUDIT_ARCH_X86_64 with nr | 0x40000000: libseccomp sends them to the
- *    BADARCH action too when the filter has no x32 arch, so they are killed before any rule
- *    (test: x32_*; checked on the exported program, not assumed).
+ *    x32 calls arrive as AUDIT_ARCH_X86_64 with nr | 0x40000000: when the filter has no x32
+ *    arch, libseccomp (2.5.4, checked on the exported program, not assumed) sends every
+ *    nr >= 0x40000000 to the BADARCH action too, before any rule, except nr == -1, which
+ *    tracers use to skip a call and which the kernel answers with ENOSYS.
+ *    Tests: foreign_arch_killed, x32_killed; live: x32_openat_killed, i386_int80_killed.
  * 2. Arguments the kernel reads as int or unsigned int are compared on their low 32 bits only.
  *    The upper half of the register is garbage the kernel ignores, so a 64-bit equality is
  *    bypassed by setting bit 32 (CVE-2019-10063: TIOCSTI | 1 << 32 in flatpak). libseccomp 2.5
  *    has no 32-bit comparison: SCMP_A1_32() only truncates the datum and still requires the
- *    high word to match. We therefore only use SCMP_CMP_MASKED_EQ with a mask whose high half
- *    is zero (libseccomp then tests the low word alone) and build ranges out of such masks
+ *    high word to match (and SCMP_CMP_GT fires on any high bit). We therefore only use
+ *    SCMP_CMP_MASKED_EQ with a mask whose high half is zero: libseccomp still emits the
+ *    high-word test, as (hi & 0) == 0, which always holds. Ranges are built out of such masks
  *    (rule_low32_at_least()). Pointers (utimensat's path) are compared on all 64 bits.
  * 3. The default is ALLOW; this filter only denies, the notify filter and Landlock do the rest.
  *    For one syscall, rules never overlap with different actions, so libseccomp's undocumented

@@ -27,6 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef ELEMENTSOF
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define HARNESS_MAX_TESTS 512
 #define HARNESS_SKIP_STATUS 77
 #define HARNESS_DEFAULT_TIMEOUT 120

@@ -67,7 +67,9 @@ static inline int safe_close(int fd)
 	return -EBADF;
 }
 
+#ifndef ELEMENTSOF
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* -errno from a libc call that sets errno; never 0 even if errno was clobbered to 0. */
 static inline int negative_errno(void)
