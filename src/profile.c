@@ -443,7 +443,7 @@ static int load_environment(struct load_ctx *ctx, struct doc *d, json_t *obj)
 	return 0;
 }
 
-static int load_one(struct load_ctx *ctx, const char *name, const char *basedir)
+static int load_one(struct load_ctx *ctx, const char *name, const char *basedir, struct doc *from)
 {
 	_cleanup_free_ char *text = NULL, *source = NULL, *id = NULL, *dir = NULL;
 	_cleanup_json_ json_t *root = NULL;
@@ -452,21 +452,24 @@ static int load_one(struct load_ctx *ctx, const char *name, const char *basedir)
 
 	r = resolve(name, basedir, &text, &len, &source, &id, &dir);
 	if (r < 0) {
+		/* Blame the "extends" that named it, if any. */
 		struct doc nodoc = { .source = is_file_reference(name) ? name : "" };
+		if (from)
+			nodoc = *from;
 		struct strbuf esc = { 0 };
 		sb_append_escaped(&esc, name);
 		const char *n = esc.s ? esc.s : "";
 		switch (r) {
 		case -ENOENT:
-			r = fail_at(ctx, &nodoc, r, is_file_reference(name) ? "no such profile file"
+			r = fail_at(ctx, &nodoc, r, is_file_reference(name) ? "no such profile file: %s"
 					: "no profile named '%s' (see 'airlock profile list')", n);
 			break;
 		case -EINVAL:
-			r = fail_at(ctx, &nodoc, r, is_file_reference(name) ? "not a regular file"
+			r = fail_at(ctx, &nodoc, r, is_file_reference(name) ? "not a regular file: %s"
 					: "'%s' is not a valid profile name (letters, digits, '-', '_', '.')", n);
 			break;
 		case -EFBIG:
-			r = fail_at(ctx, &nodoc, r, "profile is larger than %d bytes", PROFILE_MAX_SIZE);
+			r = fail_at(ctx, &nodoc, r, "profile %s is larger than %d bytes", n, PROFILE_MAX_SIZE);
 			break;
 		default:
 			r = fail_at(ctx, &nodoc, r, "cannot read profile '%s': %s", n, strerror(-r));
@@ -524,7 +527,7 @@ static int load_one(struct load_ctx *ctx, const char *name, const char *basedir)
 				goto out;
 		}
 		for (size_t i = 0; parents && parents[i]; i++) {
-			r = load_one(ctx, parents[i], dir);
+			r = load_one(ctx, parents[i], dir, &d);
 			if (r < 0)
 				goto out;
 		}
@@ -644,7 +647,7 @@ int profile_load(struct airlock_policy *p, const char *name_or_file, struct airl
 	if (diag)
 		memset(diag, 0, sizeof(*diag));
 
-	int r = load_one(&ctx, name_or_file, NULL);
+	int r = load_one(&ctx, name_or_file, NULL, NULL);
 	if (r == 0) {
 		r = merge(p, &ctx.staged);
 		if (r < 0 && diag)

@@ -86,17 +86,17 @@ static const struct bad_case bad_cases[] = {
 	{ "{\n  \"filesystem\": [ { \"path\": \"relative/x\", \"allow\": \"r\" } ]\n}\n", 2, 29, "must be absolute" },
 	{ "{\n  \"filesystem\": [ { \"path\": \"$NOPE/x\", \"allow\": \"r\" } ]\n}\n", 2, 29, "unknown variable" },
 	{ "{\n  \"filesystem\": [ { \"path\": \"/x\", \"allow\": \"rwz\" } ]\n}\n", 2, 44, "access letters" },
-	{ "{\n  \"filesystem\": [ { \"path\": \"/x\", \"allow\": \"r\", \"deny\": \"w\" } ]\n}\n", 2, 21, "exactly one of" },
-	{ "{\n  \"filesystem\": [ { \"allow\": \"r\" } ]\n}\n", 2, 21, "has no \"path\"" },
+	{ "{\n  \"filesystem\": [ { \"path\": \"/x\", \"allow\": \"r\", \"deny\": \"w\" } ]\n}\n", 2, 19, "exactly one of" },
+	{ "{\n  \"filesystem\": [ { \"allow\": \"r\" } ]\n}\n", 2, 19, "has no \"path\"" },
 	{ "{\n  \"filesystem\": { \"path\": \"/x\" }\n}\n", 2, 17, "must be an array" },
 	{ "{\n  \"network\": \"on\",\n  \"network\": \"off\"\n}\n", 3, 11, "duplicate" },
 	{ "{\n  \"filesystem\": [\n    { \"path\": \"/x\", \"allow\": \"r\" },\n  ]\n}\n", 4, 3, "" },
 	{ "[]\n", 1, 1, "must be a JSON object" },
-	{ "{\n  \"extends\": \"no-such-profile\"\n}\n", 0, 0, "no profile named 'no-such-profile'" },
-	{ "{\n  \"environment\": { \"set\": { \"A\": 1 } }\n}\n", 2, 35, "must be a string" },
+	{ "{\n  \"extends\": \"no-such-profile\"\n}\n", 2, 14, "no profile named 'no-such-profile'" },
+	{ "{\n  \"environment\": { \"set\": { \"A\": 1 } }\n}\n", 2, 34, "must be a string" },
 	{ "{\n  \"filesystem\": [ { \"path\": \"/a/../b\", \"allow\": \"r\" } ]\n}\n", 0, 0, "" },
-	{ "{\n  \"filesystem\": [ { \"path\": \"/a\\u0000b\", \"allow\": \"r\" } ]\n}\n", 2, 29, "NUL" },
-	{ "{ \"description\": \"\xff\xfe\" }\n", 1, 0, "UTF-8" },
+	{ "{\n  \"filesystem\": [ { \"path\": \"/a\\u0000b\", \"allow\": \"r\" } ]\n}\n", 2, 0, "u0000" },
+	{ "{ \"description\": \"\xff\xfe\" }\n", 1, 0, "decode byte 0xff" },
 };
 
 TEST(bad_profiles_are_rejected_with_location)
@@ -119,11 +119,11 @@ TEST(bad_profiles_are_rejected_with_location)
 		EXPECT_EQ(0, p->n_rules);
 		EXPECT_STREQ(path, d.file);
 		if (c->line && d.line != c->line)
-			FAIL("case %zu: line %u, expected %u (%s)", i, d.line, c->line, d.message);
+			TH_FAIL_(0, "case %zu: line %u, expected %u (%s)", i, d.line, c->line, d.message);
 		if (c->column && d.column != c->column)
-			FAIL("case %zu: column %u, expected %u (%s)", i, d.column, c->column, d.message);
+			TH_FAIL_(0, "case %zu: column %u, expected %u (%s)", i, d.column, c->column, d.message);
 		if (!strstr(d.message, c->message))
-			FAIL("case %zu: message \"%s\" lacks \"%s\"", i, d.message, c->message);
+			TH_FAIL_(0, "case %zu: message \"%s\" lacks \"%s\"", i, d.message, c->message);
 		free_policy(p);
 	}
 }
