@@ -72,7 +72,8 @@ int explain_policy(struct airlock_policy *p, char **ret_text)
 	sb_printf(&b, "unix sockets: %s\n", c->unix_sockets ? "allowed (pathname connects are not mediated by Landlock ABI < 9)"
 							    : "socket(AF_UNIX) denied; socketpair allowed");
 	sb_printf(&b, "metadata by path (chmod, chown, xattr, utimes): %s\n",
-		  c->path_metadata ? "allowed" : "denied (fd-based forms allowed)");
+		  c->path_metadata ? "allowed (Landlock cannot restrict them; --path-metadata deny or the strict profile denies them)"
+				   : "denied (fd-based forms allowed)");
 
 	sb_append(&b, "\nfilesystem rules (the most specific path decides; later layers override):\n");
 	sb_append(&b, "  allow deny  ask   path\n");
@@ -133,6 +134,11 @@ static void explain_bit(struct strbuf *b, const struct compiled_policy *c, const
 			      : effect == AIRLOCK_EFFECT_ASK ? "ask (denied: no supervisor yet)" : "denied";
 	sb_printf(b, "%s by %s rule on ", verdict, effect_word(effect));
 	sb_append_escaped(b, r->shown);
+	if (strcmp(r->shown, r->path) != 0) {
+		sb_append(b, " (");
+		sb_append_escaped(b, r->path);
+		sb_append(b, ")");
+	}
 	if (r->group)
 		sb_printf(b, " [%s]", r->group);
 	sb_append(b, " from ");

@@ -67,6 +67,20 @@ int ll_probe(struct ll_abi *ret)
 		ret->unavailable_errno = errno;
 		return 0;
 	}
+	/* AIRLOCK_LANDLOCK_ABI_MAX=N shows (and tests) what airlock does on an older kernel:
+	 * it can only ever lower what is enforced, never raise it. */
+	const char *cap = secure_getenv("AIRLOCK_LANDLOCK_ABI_MAX");
+	if (cap && *cap) {
+		char *end;
+		long v = strtol(cap, &end, 10);
+		if (*end == '\0' && v >= 0 && v < abi) {
+			abi = (int)v;
+			if (abi == 0) {
+				ret->unavailable_errno = ENOSYS;
+				return 0;
+			}
+		}
+	}
 	ret->abi = abi;
 	/* The switch-fallthrough of landlock.rst: start from everything, take away per ABI. */
 	ret->fs = FS_READ | FS_EXEC | FS_WRITE;

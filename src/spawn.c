@@ -34,7 +34,7 @@
 
 #include "cleanup.h"
 #include "filter.h"
-#include "pty.h"
+#include "ptyrelay.h"
 #include "sandbox.h"
 #include "util.h"
 

@@ -23,7 +23,7 @@
 #include "harness.h"
 
 struct e2e_fixture {
-	char root[PATH_MAX];
+	char root[PATH_MAX / 2];
 	char home[PATH_MAX];
 	char proj[PATH_MAX];
 	char secret[PATH_MAX]; /* home/.ssh/id_rsa */
@@ -95,7 +95,7 @@ static inline void e2e_fixture_setup(struct e2e_fixture *f)
 		FAIL("mkdtemp %s: %m", f->root);
 	snprintf(f->home, sizeof(f->home), "%s/home", f->root);
 	snprintf(f->proj, sizeof(f->proj), "%s/proj", f->root);
-	snprintf(f->secret, sizeof(f->secret), "%s/.ssh/id_rsa", f->home);
+	snprintf(f->secret, sizeof(f->secret), "%s/home/.ssh/id_rsa", f->root);
 	e2e_mkdir(f->home, 0755);
 	e2e_mkdir(e2e_path("%s/.ssh", f->home), 0700);
 	e2e_mkdir(e2e_path("%s/notes", f->home), 0755);
