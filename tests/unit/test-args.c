@@ -20,9 +20,11 @@ TEST(run_options)
 	struct run_args a;
 	char err[256];
 	char r1[] = "/data", w1[] = "./out";
-	ASSERT_EQ(0, parse(ARGV("run", "-p", "strict", "--profile", "x.json", "-r", r1, "--write", w1,
-				"-x", "/opt/t", "--deny", "/s", "--net", "off", "--env", "A=1", "--env", "B",
-				"--dry-run", "-v", "-v", "--", "python3", "-c", "print(1)"), &a, err));
+	/* argv must outlive the parse: the results point into it. */
+	char **argv = ARGV("run", "-p", "strict", "--profile", "x.json", "-r", r1, "--write", w1,
+			   "-x", "/opt/t", "--deny", "/s", "--net", "off", "--env", "A=1", "--env", "B",
+			   "--dry-run", "-v", "-v", "--", "python3", "-c", "print(1)");
+	ASSERT_EQ(0, parse(argv, &a, err));
 	ASSERT_EQ(2u, a.policy.n_profiles);
 	ASSERT_STREQ("x.json", a.policy.profiles[1]);
 	ASSERT_EQ(4u, a.policy.n_rules);
@@ -43,7 +45,8 @@ TEST(command_options_are_the_commands)
 	struct run_args a;
 	char err[256];
 	/* Without "--", parsing stops at the command: its -r is its own. */
-	ASSERT_EQ(0, parse(ARGV("run", "-w", "/x", "ls", "-r", "-p"), &a, err));
+	char **argv = ARGV("run", "-w", "/x", "ls", "-r", "-p");
+	ASSERT_EQ(0, parse(argv, &a, err));
 	ASSERT_STREQ("ls", a.command[0]);
 	ASSERT_STREQ("-r", a.command[1]);
 	ASSERT_EQ(1u, a.policy.n_rules);
@@ -93,10 +96,13 @@ TEST(why_takes_paths_and_help)
 {
 	struct run_args a;
 	char err[256];
-	ASSERT_EQ(0, args_parse_run(3, ARGV("why", "-r", "/x"), true, &a, err, sizeof(err)) == 0 ? -1 : 0);
-	ASSERT_EQ(0, args_parse_run(4, ARGV("why", "-r", "/x", "/p"), true, &a, err, sizeof(err)));
+	char **no_path = ARGV("why", "-r", "/x"), **one_path = ARGV("why", "-r", "/x", "/p");
+	ASSERT_EQ(-EINVAL, args_parse_run(3, no_path, true, &a, err, sizeof(err)));
+	ASSERT_CONTAINS(err, "which path?");
+	ASSERT_EQ(0, args_parse_run(4, one_path, true, &a, err, sizeof(err)));
 	ASSERT_STREQ("/p", a.paths[0]);
-	ASSERT_EQ(0, parse(ARGV("run", "--help"), &a, err));
+	char **help = ARGV("run", "--help");
+	ASSERT_EQ(0, parse(help, &a, err));
 	ASSERT_TRUE(a.help);
 	ASSERT_EQ(CMD_RUN, args_command("run"));
 	ASSERT_EQ(CMD_NONE, args_command("rum"));
