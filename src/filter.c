@@ -378,6 +378,29 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 			return r;
 	}
 
+	if (opts->protect_pid > 0) {
+		/* Without Landlock's signal scope (ABI < 6) the sandbox could signal airlock
+		 * itself, or every process of the user with kill(-1). The pid is fixed for the
+		 * session (airlock outlives the sandbox), so this is no pid-reuse race; other
+		 * processes of the user stay reachable by pid, which doctor says. */
+		static const struct {
+			const char *name;
+			unsigned int arg;
+		} by_pid[] = {
+			{ "kill", 0 }, { "tkill", 0 }, { "tgkill", 0 }, { "rt_sigqueueinfo", 0 },
+			{ "rt_tgsigqueueinfo", 0 }, { "pidfd_open", 0 },
+		};
+		for (size_t i = 0; i < ELEMENTSOF(by_pid); i++) {
+			r = rule1(ctx, eperm, by_pid[i].name,
+				  LOW32_EQ(by_pid[i].arg, (uint32_t)opts->protect_pid));
+			if (r < 0)
+				return r;
+		}
+		r = rule1(ctx, eperm, "kill", LOW32_EQ(0, UINT32_MAX));
+		if (r < 0)
+			return r;
+	}
+
 	return add_socket_rules(ctx, opts);
 }
 

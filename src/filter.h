@@ -15,6 +15,8 @@ struct filter_opts {
 	bool unix_sockets;  /* socket(AF_UNIX, ...) allowed (socketpair always is) */
 	bool path_metadata; /* path-based chmod/chown/xattr/utime allowed (Landlock cannot see
 			     * them); false: EPERM. The fd-based forms are always allowed. */
+	int protect_pid;    /* > 0: signals and pidfds aimed at this pid, and kill(-1, ...), get
+			     * EPERM. For kernels without Landlock's signal scope (ABI < 6). */
 };
 
 /* Build the static filter for opts into *ret_prog (its filter array is malloc'd; release it

@@ -136,8 +136,9 @@ int ll_degradations(const struct ll_abi *abi, bool network_off, char ***ret)
 		if (abi->abi < 5)
 			ADD("ABI < 5, no IOCTL_DEV: device ioctls are not restricted (TIOCSTI stays denied by seccomp)");
 		if (abi->abi < 6)
-			ADD("ABI < 6, no scopes: abstract unix sockets rely on the seccomp socket filter, and "
-			    "signals to processes outside the sandbox rely on its own session");
+			ADD("ABI < 6, no scopes: abstract unix sockets rely on the seccomp socket filter; "
+			    "seccomp denies signals to airlock and kill(-1), but other processes of "
+			    "the user can be signalled by pid");
 	}
 #undef ADD
 	if (r < 0)

@@ -176,6 +176,7 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 		.net_off = !sb->policy->network,
 		.unix_sockets = sb->policy->unix_sockets,
 		.path_metadata = sb->policy->path_metadata,
+		.protect_pid = sb->abi.abi < 6 ? getpid() : 0,
 	};
 	r = filter_build(&fo, &sb->prog);
 	if (r < 0) {
