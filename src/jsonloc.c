@@ -123,6 +123,20 @@ static void find(struct scan *sc, const struct jsonloc_step *path, size_t depth)
 	sc->pos = start;
 }
 
+/* Advance a line/column count from byte *from to byte to. */
+static void count_to(const char *text, size_t *from, size_t to, unsigned *line, unsigned *col)
+{
+	for (size_t i = *from; i < to; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+	*from = to;
+}
+
 int jsonloc_find(const char *text, size_t len, const struct jsonloc_step *path, size_t depth,
 		 unsigned *ret_line, unsigned *ret_col)
 {
@@ -132,15 +146,41 @@ int jsonloc_find(const char *text, size_t len, const struct jsonloc_step *path, 
 		return -ENOENT;
 	find(&sc, path, depth);
 	unsigned line = 1, col = 1;
-	for (size_t i = 0; i < sc.pos && i < len; i++) {
-		if (text[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
+	size_t done = 0;
+	count_to(text, &done, sc.pos < len ? sc.pos : len, &line, &col);
 	*ret_line = line;
 	*ret_col = col;
+	return 0;
+}
+
+int jsonloc_elements(const char *text, size_t len, const struct jsonloc_step *path, size_t depth,
+		     size_t n, unsigned *ret_lines, unsigned *ret_cols)
+{
+	struct scan sc = { text, len, 0 };
+	unsigned line = 1, col = 1;
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++)
+		ret_lines[i] = ret_cols[i] = 0;
+	skip_ws(&sc);
+	if (sc.pos >= len)
+		return -ENOENT;
+	find(&sc, path, depth);
+	if (!at(&sc, '['))
+		return -ENOENT;
+	sc.pos++;
+	for (size_t i = 0; i < n; i++) {
+		skip_ws(&sc);
+		if (sc.pos >= len || at(&sc, ']'))
+			break;
+		count_to(text, &done, sc.pos, &line, &col);
+		ret_lines[i] = line;
+		ret_cols[i] = col;
+		skip_value(&sc);
+		skip_ws(&sc);
+		if (!at(&sc, ','))
+			break;
+		sc.pos++;
+	}
 	return 0;
 }

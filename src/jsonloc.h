@@ -17,3 +17,8 @@ struct jsonloc_step {
  * deepest part of the path that exists. Returns 0, or -ENOENT if even the root is missing. */
 int jsonloc_find(const char *text, size_t len, const struct jsonloc_step *path, size_t depth,
 		 unsigned *ret_line, unsigned *ret_col);
+
+/* Positions of the first n elements of the array at path, in one pass (linear in the text):
+ * ret_lines[i], ret_cols[i] for element i; elements past the array's end get 0, 0. */
+int jsonloc_elements(const char *text, size_t len, const struct jsonloc_step *path, size_t depth,
+		     size_t n, unsigned *ret_lines, unsigned *ret_cols);

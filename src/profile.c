@@ -298,7 +298,8 @@ static int get_strv(struct load_ctx *ctx, struct doc *d, json_t *v, const char *
 	return 0;
 }
 
-static int load_rule(struct load_ctx *ctx, struct doc *d, json_t *obj, unsigned layer)
+static int load_rule(struct load_ctx *ctx, struct doc *d, json_t *obj, unsigned layer,
+		     unsigned line, unsigned col)
 {
 	static const char *const keys[] = { "path", "allow", "deny", "ask", "group", "comment", NULL };
 	static const char *const effects[] = { "allow", "deny", "ask" };
@@ -369,8 +370,6 @@ static int load_rule(struct load_ctx *ctx, struct doc *d, json_t *obj, unsigned 
 		return fail_at(ctx, d, -EINVAL, "\"comment\" must be a string");
 	}
 
-	unsigned line = 0, col = 0;
-	jsonloc_find(d->text, d->len, d->path, d->depth, &line, &col);
 	_cleanup_free_ char *origin = NULL;
 	if (asprintf(&origin, "%s:%u:%u", d->source, line, col) < 0)
 		return -ENOMEM;
@@ -541,11 +540,19 @@ static int load_one(struct load_ctx *ctx, const char *name, const char *basedir,
 			r = fail_at(ctx, &d, -EINVAL, "\"filesystem\" must be an array of rules");
 			goto out;
 		}
-		size_t i;
+		/* Every rule remembers where it was written; find them all in one pass. */
+		size_t i, n = json_array_size(v);
 		json_t *e;
+		_cleanup_free_ unsigned *lines = calloc(n ? n : 1, sizeof(unsigned));
+		_cleanup_free_ unsigned *cols = calloc(n ? n : 1, sizeof(unsigned));
+		if (!lines || !cols) {
+			r = -ENOMEM;
+			goto out;
+		}
+		jsonloc_elements(text, len, d.path, d.depth, n, lines, cols);
 		json_array_foreach(v, i, e) {
 			doc_push_index(&d, i);
-			r = load_rule(ctx, &d, e, layer);
+			r = load_rule(ctx, &d, e, layer, lines[i], cols[i]);
 			if (r < 0)
 				goto out;
 			d.depth--;
