@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "airlock/airlock.h"
+#include "util.h"
 
 enum {
 	OPT_DENY = 0x100,
@@ -19,6 +20,10 @@ enum {
 	OPT_STRICT_KERNEL,
 	OPT_NO_PTY,
 	OPT_VERSION,
+	OPT_STATIC,
+	OPT_APPROVE_CMD,
+	OPT_APPROVE_TIMEOUT,
+	OPT_AUDIT,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +45,10 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "static", no_argument, NULL, OPT_STATIC },
+	{ "approve-cmd", required_argument, NULL, OPT_APPROVE_CMD },
+	{ "approve-timeout", required_argument, NULL, OPT_APPROVE_TIMEOUT },
+	{ "audit", required_argument, NULL, OPT_AUDIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -173,6 +182,32 @@ int args_parse_run(int argc, char **argv, bool why, struct run_args *a, char *er
 		case OPT_NO_PTY:
 			a->no_pty = true;
 			break;
+		case OPT_STATIC:
+			a->static_mode = true;
+			break;
+		case OPT_APPROVE_CMD:
+			if (!*optarg) {
+				snprintf(err, errlen, "--approve-cmd needs a command");
+				return -EINVAL;
+			}
+			a->approve_cmd = optarg;
+			break;
+		case OPT_APPROVE_TIMEOUT: {
+			uint64_t secs;
+			if (parse_duration(optarg, &secs) < 0 || secs == 0 || secs > 86400) {
+				snprintf(err, errlen, "--approve-timeout takes a duration like 30s, 5m (at most 1d)");
+				return -EINVAL;
+			}
+			a->approve_timeout_ms = (uint32_t)(secs * 1000);
+			break;
+		}
+		case OPT_AUDIT:
+			if (!*optarg) {
+				snprintf(err, errlen, "--audit needs a file");
+				return -EINVAL;
+			}
+			a->audit = optarg;
+			break;
 		case 'C':
 			a->cwd = optarg;
 			break;
@@ -198,6 +233,10 @@ int args_parse_run(int argc, char **argv, bool why, struct run_args *a, char *er
 				snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
 			return -EINVAL;
 		}
+	}
+	if (a->static_mode && (a->approve_cmd || a->audit)) {
+		snprintf(err, errlen, "--static has no supervisor: --approve-cmd and --audit need one");
+		return -EINVAL;
 	}
 	if (why) {
 		a->paths = argv + optind;

@@ -27,7 +27,10 @@ struct policy_args {
 
 struct run_args {
 	struct policy_args policy;
-	bool dry_run, strict_kernel, no_pty, quiet, help, version;
+	bool dry_run, strict_kernel, no_pty, quiet, help, version, static_mode;
+	const char *approve_cmd;
+	uint32_t approve_timeout_ms;
+	const char *audit;
 	int verbose;
 	const char *cwd;
 	char **command; /* points into argv */

@@ -56,7 +56,7 @@ static const char usage_run[] =
 	"  -w, --write PATH         allow reading and writing PATH (create, remove, rename inside)\n"
 	"  -x, --exec PATH          allow reading and executing PATH\n"
 	"      --deny PATH          deny all access to PATH, even inside an allowed directory\n"
-	"      --ask PATH[:r|rw|rx] ask at runtime (this version has no supervisor: treated as deny)\n"
+	"      --ask PATH[:r|rw|rx] ask the approver at runtime before granting access to PATH\n"
 	"      --net on|off         network access (off: no sockets but Unix ones; default on)\n"
 	"      --unix-sockets allow|deny\n"
 	"                           whether socket(AF_UNIX) works (default deny: the kernel cannot\n"
@@ -73,6 +73,15 @@ static const char usage_run[] =
 	"                           handles, instead of degrading with a warning\n"
 	"Paths may use $HOME, $CWD, $TMPDIR, $XDG_CONFIG_HOME, ... and ~. A path given here must\n"
 	"exist. The most specific rule wins; for the same path the later option wins.\n"
+	"\n"
+	"Supervision (runtime grants that survive exec, for this command and all it runs):\n"
+	"      --approve-cmd CMD    who answers \"ask\": CMD runs (sh -c) with a JSON request on stdin\n"
+	"                           and prints a JSON answer (docs/approver.md); without it, \"ask\"\n"
+	"                           means deny\n"
+	"      --approve-timeout D  deny when the approver takes longer than D (default 60s)\n"
+	"      --audit FILE         append one JSON line per decision beyond the floor to FILE\n"
+	"      --static             no supervisor: only the kernel floor and the static filter; no\n"
+	"                           per-operation cost, no runtime grants, \"ask\" means deny\n"
 	"\n"
 	"Running:\n"
 	"  -C, --cwd DIR            run the command in DIR ($CWD is still the current directory)\n"
@@ -251,7 +260,8 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	struct airlock_sandbox *sb = NULL;
-	r = airlock_sandbox_new(p, a.strict_kernel ? AIRLOCK_SANDBOX_STRICT_KERNEL : 0, &sb);
+	r = airlock_sandbox_new(p, (a.strict_kernel ? AIRLOCK_SANDBOX_STRICT_KERNEL : 0) |
+				       (a.static_mode ? AIRLOCK_SANDBOX_STATIC : 0), &sb);
 	if (r < 0) {
 		fprintf(stderr, "airlock: %s\n", *airlock_policy_strerror(p) ? airlock_policy_strerror(p)
 									     : strerror(-r));
@@ -259,6 +269,14 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_AIRLOCK;
 	}
 	airlock_policy_free(p);
+	if (a.approve_cmd && (r = airlock_sandbox_set_approver_cmd(sb, a.approve_cmd, a.approve_timeout_ms)) < 0) {
+		airlock_sandbox_free(sb);
+		return fail("--approve-cmd: %s", strerror(-r));
+	}
+	if (a.audit && (r = airlock_sandbox_set_audit_file(sb, a.audit)) < 0) {
+		airlock_sandbox_free(sb);
+		return fail("--audit: %s", strerror(-r));
+	}
 
 	struct airlock_run_opts opts = {
 		.size = sizeof(opts),

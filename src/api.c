@@ -198,7 +198,8 @@ AIRLOCK_API void airlock_strv_free(char **strv)
 AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flags,
 				    struct airlock_sandbox **ret_sandbox)
 {
-	if (!policy || !ret_sandbox || (flags & ~AIRLOCK_SANDBOX_STRICT_KERNEL))
+	if (!policy || !ret_sandbox ||
+	    (flags & ~(AIRLOCK_SANDBOX_STRICT_KERNEL | AIRLOCK_SANDBOX_STATIC)))
 		return -EINVAL;
 	policy->errmsg[0] = '\0';
 	int r = sandbox_new(policy, flags, ret_sandbox);
@@ -208,6 +209,32 @@ AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flag
 	default:
 		return -EINVAL;
 	}
+}
+
+AIRLOCK_API int airlock_sandbox_set_approver_cmd(struct airlock_sandbox *sandbox, const char *cmd,
+						 uint32_t timeout_ms)
+{
+	if (!sandbox || !cmd || !*cmd || !sandbox->supervised || sandbox->ran)
+		return -EINVAL;
+	char *copy = strdup(cmd);
+	if (!copy)
+		return -ENOMEM;
+	free(sandbox->sup.approve_cmd);
+	sandbox->sup.approve_cmd = copy;
+	sandbox->sup.approve_timeout_ms = timeout_ms ? timeout_ms : 60000;
+	return 0;
+}
+
+AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, const char *path)
+{
+	if (!sandbox || !path || !*path || !sandbox->supervised || sandbox->ran)
+		return -EINVAL;
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	free(sandbox->audit_path);
+	sandbox->audit_path = copy;
+	return 0;
 }
 
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox)

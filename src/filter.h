@@ -15,6 +15,9 @@ struct filter_opts {
 	bool unix_sockets;  /* socket(AF_UNIX, ...) allowed (socketpair always is) */
 	bool path_metadata; /* path-based chmod/chown/xattr/utime allowed (Landlock cannot see
 			     * them); false: EPERM. The fd-based forms are always allowed. */
+	bool notify;        /* supervised: trap the path operations (see filter.c) with
+			     * SECCOMP_RET_USER_NOTIF; path metadata calls are then decided by the
+			     * supervisor, whatever path_metadata says */
 	int protect_pid;    /* > 0: signals and pidfds aimed at this pid, and kill(-1, ...), get
 			     * EPERM. For kernels without Landlock's signal scope (ABI < 6). */
 };

@@ -340,9 +340,11 @@ struct merging {
 	int effect[3]; /* -1 none, else AIRLOCK_EFFECT_* */
 };
 
+/* Inside one layer: deny beats allow beats ask. "ask" means "ask, unless something allows
+ * it", so a profile can ask for $HOME and still allow $CWD when the project is $HOME. */
 static int effect_rank(int effect)
 {
-	return effect == (int)AIRLOCK_EFFECT_DENY ? 3 : effect == (int)AIRLOCK_EFFECT_ASK ? 2 : 1;
+	return effect == (int)AIRLOCK_EFFECT_DENY ? 3 : effect == (int)AIRLOCK_EFFECT_ALLOW ? 2 : 1;
 }
 
 static int add_compiled(struct compiled_policy *c, struct merging **m, const struct raw_rule *raw,

@@ -5,8 +5,8 @@
  *
  * Decision rule, per access bit (read, write, exec): among the rules whose path is the
  * requested path or one of its ancestors and that mention the bit, the deepest wins. For the
- * same path, a later layer overrides an earlier one; inside one layer deny beats ask beats
- * allow. Nothing matching means not granted.
+ * same path, a later layer overrides an earlier one; inside one layer deny beats allow beats
+ * ask. Nothing matching means not granted.
  *
  * Compiling expands variables, resolves symlinks (rules bind to objects), expands globs, and
  * merges the layers. It touches the filesystem (stat, realpath, glob) but makes no sandboxing

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cleanup.h"
 #include "env.h"
 #include "filter.h"
@@ -86,10 +87,9 @@ static void log_notices(struct airlock_sandbox *sb, struct airlock_policy *p)
 	struct compiled_policy *c = sb->policy;
 	for (size_t i = 0; c->notices && c->notices[i]; i++)
 		sandbox_log(sb, AIRLOCK_LOG_NOTICE, "%s", c->notices[i]);
-	if (c->has_ask)
-		sandbox_log(sb, AIRLOCK_LOG_NOTICE,
-			    "\"ask\" rules are treated as deny: this version has no supervisor to ask");
-	if (c->carved) {
+	if (c->has_ask && !sb->supervised)
+		sandbox_log(sb, AIRLOCK_LOG_INFO, "--static: \"ask\" rules deny (no supervisor to ask)");
+	if (c->carved && !sb->supervised) {
 		struct strbuf b = { 0 };
 		size_t n = strv_length(c->carved);
 		for (size_t i = 0; i < n && i < 3; i++) {
@@ -177,7 +177,19 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 		.unix_sockets = sb->policy->unix_sockets,
 		.path_metadata = sb->policy->path_metadata,
 		.protect_pid = sb->abi.abi < 6 ? getpid() : 0,
+		.notify = !(flags & AIRLOCK_SANDBOX_STATIC),
 	};
+	sb->supervised = fo.notify;
+	if (sb->supervised) {
+		r = supervisor_init(&sb->sup, sb->policy);
+		sb->supervisor_ready = true;
+		if (r < 0) {
+			policy_error(p, r, "cannot set up the supervisor: %s", strerror(-r));
+			goto fail;
+		}
+		sb->sup.log = sb->log;
+		sb->sup.log_userdata = sb->log_userdata;
+	}
 	r = filter_build(&fo, &sb->prog);
 	if (r < 0) {
 		policy_error(p, r, "cannot build the seccomp filter: %s", strerror(-r));
@@ -205,6 +217,11 @@ struct airlock_sandbox *sandbox_free(struct airlock_sandbox *sb)
 	if (sb->tmpdir[0])
 		rm_rf_at(AT_FDCWD, sb->tmpdir);
 	safe_close(sb->ruleset_fd);
+	if (sb->supervisor_ready) {
+		sb->sup.audit = audit_close(sb->sup.audit);
+		supervisor_done(&sb->sup);
+	}
+	free(sb->audit_path);
 	filter_prog_done(&sb->prog);
 	compiled_policy_free(sb->policy);
 	strv_free(sb->envp);

@@ -8,6 +8,7 @@
 #include "airlock/airlock.h"
 #include "landlock.h"
 #include "policy.h"
+#include "supervisor.h"
 
 struct airlock_sandbox {
 	struct compiled_policy *policy;
@@ -17,6 +18,10 @@ struct airlock_sandbox {
 	char **envp;
 	char tmpdir[PATH_MAX]; /* empty once removed */
 	uint32_t flags;
+	bool supervised;       /* a seccomp listener and the supervisor (not --static) */
+	bool supervisor_ready; /* sup was initialised */
+	struct supervisor sup;
+	char *audit_path;
 	bool ran;
 	airlock_log_fn log;
 	void *log_userdata;

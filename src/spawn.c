@@ -26,14 +26,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/seccomp.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "audit.h"
 #include "filter.h"
+#include "notify.h"
 #include "ptyrelay.h"
 #include "sandbox.h"
 #include "util.h"
@@ -47,6 +51,7 @@ enum child_step {
 	STEP_NNP,
 	STEP_LANDLOCK,
 	STEP_SECCOMP,
+	STEP_LISTENER,
 	STEP_FDS,
 	STEP_EXEC,
 };
@@ -60,6 +65,7 @@ static const char *const step_names[] = {
 	[STEP_NNP] = "set no_new_privs",
 	[STEP_LANDLOCK] = "apply the Landlock ruleset",
 	[STEP_SECCOMP] = "install the seccomp filter",
+	[STEP_LISTENER] = "hand the seccomp listener to the supervisor",
 	[STEP_FDS] = "close inherited file descriptors",
 	[STEP_EXEC] = "execute",
 };
@@ -78,8 +84,55 @@ struct child_args {
 	const struct airlock_run_opts *opts;
 	pid_t parent;
 	int report_fd;
+	int listener_sock; /* supervised: where the listener goes, else -1 */
 	sigset_t mask;
 };
+
+/* Send fd over sock with SCM_RIGHTS. No allocation: safe between fork and exec. */
+static int send_fd(int sock, int fd)
+{
+	char byte = 'L';
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	memset(u.buf, 0, sizeof(u.buf));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+/* Receive the listener; -EPIPE when the child went away without sending one. */
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -EPIPE;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)) || (m.msg_flags & MSG_CTRUNC))
+		return -EBADMSG;
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
 
 static _Noreturn void child_fail(const struct child_args *a, enum child_step step, int err)
 {
@@ -113,8 +166,24 @@ static _Noreturn void child_main(const struct child_args *a)
 		child_fail(a, STEP_NNP, errno);
 	if ((r = ll_restrict_self(a->sb->ruleset_fd, &a->sb->abi)) < 0)
 		child_fail(a, STEP_LANDLOCK, r);
-	if ((r = filter_install(&a->sb->prog, 0)) < 0)
+	if (a->listener_sock >= 0) {
+		/* One filter, one listener. WAIT_KILLABLE_RECV (5.19): once the supervisor has a
+		 * request, only a fatal signal interrupts the caller, so timer signals cannot
+		 * restart it in a loop; older kernels get the plain listener. */
+		int listener = filter_install(&a->sb->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+								    AIRLOCK_FILTER_FLAG_WAIT_KILLABLE_RECV);
+		if (listener == -EINVAL)
+			listener = filter_install(&a->sb->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		if (listener < 0)
+			child_fail(a, STEP_SECCOMP, listener);
+		/* sendmsg is not trapped, so handing the listener over cannot wait on itself. */
+		if ((r = send_fd(a->listener_sock, listener)) < 0)
+			child_fail(a, STEP_LISTENER, r);
+		close(listener);
+		close(a->listener_sock);
+	} else if ((r = filter_install(&a->sb->prog, 0)) < 0) {
 		child_fail(a, STEP_SECCOMP, r);
+	}
 	/* Everything above fd 2 goes at exec (the report pipe too, which is how the parent
 	 * learns exec succeeded), except what the caller declared. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -184,23 +253,24 @@ static size_t list_children(pid_t *out, size_t cap)
 	return n;
 }
 
-/* Kill and reap everything the sandbox left behind. */
+/*
+ * Kill and reap everything the sandbox left behind. Only the main thread's children are ours
+ * to reap: the approvers are children of the threads that run them, and reaping one of those
+ * (waitpid(-1)) would steal its exit status.
+ */
 static void kill_leftovers(pid_t session)
 {
 	kill(-session, SIGKILL);
 	for (int round = 0; round < 1000; round++) {
 		pid_t pids[256];
 		size_t n = list_children(pids, ELEMENTSOF(pids));
+		if (n == 0)
+			return;
 		for (size_t i = 0; i < n; i++)
 			kill(pids[i], SIGKILL);
-		pid_t w;
-		int st;
-		while ((w = waitpid(-1, &st, n ? 0 : WNOHANG)) > 0)
-			;
-		if (w < 0 && errno == ECHILD)
-			return;
-		if (n == 0 && w == 0)
-			return;
+		for (size_t i = 0; i < n; i++)
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
 	}
 }
 
@@ -253,7 +323,7 @@ static void describe_exec_failure(struct airlock_sandbox *sb, const char *path, 
 int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, int *ret_status)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF;
+	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
 	sigset_t block, old;
 	int r, status = 0;
@@ -261,6 +331,12 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	if (sb->ran)
 		return sandbox_error(sb, -EALREADY, "this sandbox already ran a command");
 	sb->ran = true;
+	if (sb->supervised && sb->audit_path && !sb->sup.audit) {
+		r = audit_open(sb->audit_path, &sb->sup.audit);
+		if (r < 0)
+			return sandbox_error(sb, r, "cannot open the audit file %s: %s", sb->audit_path,
+					     strerror(-r));
+	}
 
 	r = find_command(sb, o->argv[0], &path);
 	if (r < 0) {
@@ -297,10 +373,18 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	}
 	rd = pfd[0];
 	wr = pfd[1];
+	int lsock[2] = { -1, -1 };
+	if (sb->supervised && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lsock) < 0) {
+		r = sandbox_error(sb, negative_errno(), "socketpair: %m");
+		goto out_mask;
+	}
+	lparent = lsock[0];
+	lchild = lsock[1];
 
 	struct child_args args = {
 		.sb = sb, .pty = &pty, .path = path, .argv = (char *const *)o->argv,
 		.cwd = o->cwd, .opts = o, .parent = getpid(), .report_fd = wr, .mask = old,
+		.listener_sock = lchild,
 	};
 	fflush(NULL);
 	pid_t pid = fork();
@@ -313,6 +397,23 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 
 	wr = safe_close(wr);
 	pty.slave = safe_close(pty.slave);
+	lchild = safe_close(lchild);
+
+	if (sb->supervised) {
+		/* The child sends the listener before it execs; an empty read means it failed
+		 * first, and the report below says why. */
+		int listener = recv_fd(lparent);
+		if (listener >= 0) {
+			r = supervisor_start(&sb->sup, listener);
+			if (r < 0) {
+				close(listener);
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+				r = sandbox_error(sb, -ECHILD, "cannot start the supervisor: %s", strerror(-r));
+				goto out_mask;
+			}
+		}
+	}
 
 	struct child_report rep;
 	ssize_t n;
@@ -321,8 +422,14 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	while (n < 0 && errno == EINTR);
 	if (n == sizeof(rep)) {
 		waitpid(pid, NULL, 0);
+		if (sb->supervised)
+			supervisor_stop(&sb->sup);
 		if (rep.step == STEP_EXEC)
 			describe_exec_failure(sb, path, rep.err);
+		else if (rep.step == STEP_SECCOMP && rep.err == EBUSY)
+			sandbox_error(sb, -ECHILD, "cannot supervise: another seccomp listener is already "
+				      "in place (is airlock running inside a sandbox that supervises system "
+				      "calls?); run with --static for the floor without a supervisor");
 		else
 			sandbox_error(sb, -ECHILD, "cannot %s: %s",
 				      step_names[rep.step >= 0 && rep.step <= STEP_EXEC ? rep.step : STEP_EXEC],
@@ -356,13 +463,17 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				switch (si.ssi_signo) {
 				case SIGCHLD: {
-					pid_t w;
-					int st;
-					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-						if (w == pid) {
+					/* The command, and orphans of the sandbox (we are their
+					 * subreaper); see kill_leftovers() for why not waitpid(-1). */
+					pid_t kids[256];
+					size_t nk = list_children(kids, ELEMENTSOF(kids));
+					for (size_t i = 0; i < nk; i++) {
+						int st;
+						if (waitpid(kids[i], &st, WNOHANG) == pid) {
 							status = st;
 							child_done = true;
 						}
+					}
 					break;
 				}
 				case SIGWINCH:
@@ -408,6 +519,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		waitpid(pid, &status, 0);
 	}
 	kill_leftovers(pid);
+	if (sb->supervised)
+		supervisor_stop(&sb->sup);
 	*ret_status = status_code(status);
 	r = 0;
 out_mask:

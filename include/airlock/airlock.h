@@ -143,6 +143,9 @@ AIRLOCK_API void airlock_strv_free(char **strv);
 /* Refuse to run when the kernel cannot enforce a right the policy handles, instead of
  * degrading with a notice. */
 #define AIRLOCK_SANDBOX_STRICT_KERNEL (1u << 0)
+/* No supervisor: the Landlock floor and the static seccomp filter only. No per-operation
+ * cost, no runtime grants; "ask" rules deny. */
+#define AIRLOCK_SANDBOX_STATIC (1u << 1)
 
 /* Compile policy into a sandbox: creates the session's private temporary directory (the
  * child's TMPDIR, removed by airlock_sandbox_free), resolves every rule, carves the floor.
@@ -151,6 +154,16 @@ AIRLOCK_API void airlock_strv_free(char **strv);
  * feature), -ENOMEM; the message is in airlock_policy_strerror(policy). */
 AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flags,
 				    struct airlock_sandbox **ret_sandbox);
+
+/* The approver for "ask" rules: a program run through /bin/sh -c with the request as JSON on
+ * stdin, answering JSON on stdout (docs/approver.md); timeout_ms 0 means 60 s. Without one,
+ * "ask" means deny. Copies cmd. Errors: -EINVAL (static sandbox, or already running), -ENOMEM. */
+AIRLOCK_API int airlock_sandbox_set_approver_cmd(struct airlock_sandbox *sandbox, const char *cmd,
+						 uint32_t timeout_ms);
+
+/* Write the audit trail (JSON Lines, one object per decision beyond the floor) to path,
+ * created 0600 or appended to. Errors: -EINVAL, -ENOMEM; opening fails at run time. */
+AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, const char *path);
 
 /* Kills what still runs, removes the session directory. NULL-safe; returns NULL. */
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox);

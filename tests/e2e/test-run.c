@@ -62,11 +62,15 @@ TEST(home_outside_project_is_not_granted)
 	ASSERT_STREQ("note\nx\n", buf);
 }
 
-/* --read ~ with the default profile's deny of ~/.ssh: carved, not refused. */
+/* --read ~ with the default profile's deny of ~/.ssh: carved, not refused (the static floor
+ * says what that costs; supervised, the supervisor covers the carved directories). */
 TEST(deny_inside_allow_home)
 {
 	setup();
 	ASSERT_EQ(0, run_sh("cat \"$HOME/notes/n.txt\"; cat \"$HOME/.ssh/id_rsa\"; true", "--read", f.home));
+	ASSERT_STREQ("note\n", r.out);
+	no_canary();
+	ASSERT_EQ(0, run_sh("cat \"$HOME/notes/n.txt\"; cat \"$HOME/.ssh/id_rsa\"; true", "--static", "--read", f.home));
 	ASSERT_STREQ("note\n", r.out);
 	ASSERT_CONTAINS(r.err, "Permission denied");
 	ASSERT_CONTAINS(r.err, "deny inside allow");
@@ -88,8 +92,9 @@ TEST(deny_inside_allow_project)
 			    "--deny", e2e_path("%s/.env", f.proj)));
 	ASSERT_STREQ("hello\ny\n", r.out);
 	ASSERT_NOT_CONTAINS(r.out, "secret-in-project");
-	/* The documented cost: no new entries directly in the carved project directory. */
-	ASSERT_NE(0, run_sh("echo z > c.txt", "--deny", e2e_path("%s/.env", f.proj)));
+	/* The documented cost of the static floor: no new entries directly in the carved project
+	 * directory (the supervised twin is in test-supervisor.c). */
+	ASSERT_NE(0, run_sh("echo z > c.txt", "--static", "--deny", e2e_path("%s/.env", f.proj)));
 	ASSERT_NE(0, run_sh("rm .env", "--deny", e2e_path("%s/.env", f.proj)));
 	ASSERT_EQ(0, access(e2e_path("%s/.env", f.proj), F_OK));
 	/* Twin: without --deny the same file is readable. */

@@ -121,12 +121,14 @@ TEST(same_path_later_layer_wins_same_layer_deny_wins)
 		{ "home/proj", R, AIRLOCK_EFFECT_DENY, 0 },
 		{ "home/proj", R, AIRLOCK_EFFECT_ALLOW, 1 }, /* later layer overrides */
 		{ "home/.ssh", R, AIRLOCK_EFFECT_ASK, 0 },
-		{ "home/.ssh", R, AIRLOCK_EFFECT_ALLOW, 0 }, /* same layer: ask beats allow */
+		{ "home/.ssh", W, AIRLOCK_EFFECT_ASK, 0 },
+		{ "home/.ssh", W, AIRLOCK_EFFECT_ALLOW, 0 }, /* same layer: allow beats ask */
 	};
 	struct compiled_policy *c = compile(rules, ELEMENTSOF(rules));
 	ASSERT_EQ(AIRLOCK_EFFECT_DENY, decide(c, "home/docs/d", R));
 	ASSERT_EQ(AIRLOCK_EFFECT_ALLOW, decide(c, "home/proj/.env", R));
 	ASSERT_EQ(AIRLOCK_EFFECT_ASK, decide(c, "home/.ssh/id_rsa", R));
+	ASSERT_EQ(AIRLOCK_EFFECT_ALLOW, decide(c, "home/.ssh/id_rsa", W));
 	ASSERT_TRUE(c->has_ask);
 	compiled_policy_free(c);
 }

@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Emulated operations: decode a trapped call, resolve its paths as the requester would, decide,
+ * and either let the kernel run it (CONTINUE, only for calls Landlock checks and only where
+ * the floor grants them), perform it on the resolved object, or refuse it.
+ *
+ * Order, for every call (invariant 3): pin the requesting thread's cwd/fd, read each pointer
+ * argument once into our memory, then NOTIF_ID_VALID (the tid cannot be recycled while its
+ * notification pends, so a still-valid id proves we read the right task), then decide and act
+ * on what we read, never on its memory again.
+ *
+ * When resolution or reading fails, a call Landlock checks is CONTINUEd: the kernel then gives
+ * its own errno (ENOENT, ENAMETOOLONG, EFAULT, ELOOP...) with the floor in force, never more.
+ * Calls Landlock does not check (chmod, chown, utimensat) are never CONTINUEd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "notify.h"
+#include "resolve.h"
+#include "supervisor.h"
+#include "util.h"
+
+#define R AIRLOCK_ACCESS_READ
+#define W AIRLOCK_ACCESS_WRITE
+
+enum op_kind {
+	OP_OPEN,
+	OP_MKDIR,
+	OP_MKNOD,
+	OP_UNLINK,
+	OP_RENAME,
+	OP_LINK,
+	OP_SYMLINK,
+	OP_TRUNCATE,
+	OP_CHMOD,
+	OP_CHOWN,
+	OP_UTIMENS,
+};
+
+struct call {
+	struct supervisor *s;
+	const struct seccomp_notif *req;
+	int fd; /* the listener */
+	pid_t tid;
+	enum op_kind kind;
+	const char *name;
+	int asks;
+};
+
+/* Argument layout of one trapped syscall (x86_64). -1: not present. */
+struct layout {
+	int nr;
+	enum op_kind kind;
+	const char *name;
+	int dirfd, path, dirfd2, path2, flags, mode, extra;
+	int fixed_flags; /* for open/creat/unlink/rmdir: implied flags */
+};
+
+#define NONE -1
+static const struct layout layouts[] = {
+	{ SYS_open, OP_OPEN, "open", NONE, 0, NONE, NONE, 1, 2, NONE, 0 },
+	{ SYS_creat, OP_OPEN, "open", NONE, 0, NONE, NONE, NONE, 1, NONE, O_CREAT | O_WRONLY | O_TRUNC },
+	{ SYS_openat, OP_OPEN, "open", 0, 1, NONE, NONE, 2, 3, NONE, 0 },
+	{ SYS_openat2, OP_OPEN, "open", 0, 1, NONE, NONE, NONE, NONE, 2, 0 },
+	{ SYS_mkdir, OP_MKDIR, "mkdir", NONE, 0, NONE, NONE, NONE, 1, NONE, 0 },
+	{ SYS_mkdirat, OP_MKDIR, "mkdir", 0, 1, NONE, NONE, NONE, 2, NONE, 0 },
+	{ SYS_mknod, OP_MKNOD, "mknod", NONE, 0, NONE, NONE, NONE, 1, NONE, 0 },
+	{ SYS_mknodat, OP_MKNOD, "mknod", 0, 1, NONE, NONE, NONE, 2, NONE, 0 },
+	{ SYS_unlink, OP_UNLINK, "unlink", NONE, 0, NONE, NONE, NONE, NONE, NONE, 0 },
+	{ SYS_rmdir, OP_UNLINK, "rmdir", NONE, 0, NONE, NONE, NONE, NONE, NONE, AT_REMOVEDIR },
+	{ SYS_unlinkat, OP_UNLINK, "unlink", 0, 1, NONE, NONE, 2, NONE, NONE, 0 },
+	{ SYS_rename, OP_RENAME, "rename", NONE, 0, NONE, 1, NONE, NONE, NONE, 0 },
+	{ SYS_renameat, OP_RENAME, "rename", 0, 1, 2, 3, NONE, NONE, NONE, 0 },
+	{ SYS_renameat2, OP_RENAME, "rename", 0, 1, 2, 3, 4, NONE, NONE, 0 },
+	{ SYS_link, OP_LINK, "link", NONE, 0, NONE, 1, NONE, NONE, NONE, 0 },
+	{ SYS_linkat, OP_LINK, "link", 0, 1, 2, 3, 4, NONE, NONE, 0 },
+	{ SYS_symlink, OP_SYMLINK, "symlink", NONE, 0, NONE, 1, NONE, NONE, NONE, 0 },
+	{ SYS_symlinkat, OP_SYMLINK, "symlink", NONE, 0, 1, 2, NONE, NONE, NONE, 0 },
+	{ SYS_truncate, OP_TRUNCATE, "truncate", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
+	{ SYS_chmod, OP_CHMOD, "chmod", NONE, 0, NONE, NONE, NONE, 1, NONE, 0 },
+	{ SYS_fchmodat, OP_CHMOD, "chmod", 0, 1, NONE, NONE, NONE, 2, NONE, 0 },
+	{ 452 /* fchmodat2 */, OP_CHMOD, "chmod", 0, 1, NONE, NONE, 3, 2, NONE, 0 },
+	{ SYS_chown, OP_CHOWN, "chown", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
+	{ SYS_lchown, OP_CHOWN, "chown", NONE, 0, NONE, NONE, NONE, NONE, 1, AT_SYMLINK_NOFOLLOW },
+	{ SYS_fchownat, OP_CHOWN, "chown", 0, 1, NONE, NONE, 4, NONE, 2, 0 },
+	{ SYS_utimensat, OP_UTIMENS, "utimes", 0, 1, NONE, NONE, 3, NONE, 2, 0 },
+};
+
+static const struct layout *find_layout(int nr)
+{
+	for (size_t i = 0; i < ELEMENTSOF(layouts); i++)
+		if (layouts[i].nr == nr)
+			return &layouts[i];
+	return NULL;
+}
+
+static int arg_int(const struct seccomp_notif *req, int i)
+{
+	return (int)(uint32_t)req->data.args[i]; /* the kernel's int: the low 32 bits */
+}
+
+static void answer_continue(struct call *c)
+{
+	notify_continue(c->fd, c->req->id);
+	atomic_fetch_add(&c->s->n_continued, 1);
+}
+
+static void answer_error(struct call *c, int err)
+{
+	notify_fail(c->fd, c->req->id, err);
+}
+
+static void deny(struct call *c, const char *path, uint32_t access, const char *by, int err)
+{
+	answer_error(c, err);
+	atomic_fetch_add(&c->s->n_denied, 1);
+	supervisor_audit(c->s, c->tid, c->name, path, access, false, by, err);
+	supervisor_tell_denied(c->s, c->name, path, access, by);
+}
+
+static void performed(struct call *c, const char *path, uint32_t access, const char *by)
+{
+	atomic_fetch_add(&c->s->n_brokered, 1);
+	supervisor_audit(c->s, c->tid, c->name, path, access, true, by, 0);
+}
+
+/* Is every bit of access on path granted by the floor? */
+static bool floor_all(const struct compiled_policy *p, const char *path, uint32_t access)
+{
+	for (uint32_t bit = 1; bit <= AIRLOCK_ACCESS_EXEC; bit <<= 1)
+		if ((access & bit) && !floor_grants(p, path, bit))
+			return false;
+	return true;
+}
+
+/*
+ * Decide for an object. Returns the verdict; on VERDICT_ASK an approval has been started (the
+ * call is answered later) or, if none could be, the call was denied: either way the caller
+ * stops. landlock: whether the kernel checks this call itself (then CONTINUE is allowed).
+ */
+static enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool landlock,
+			  const char **by)
+{
+	bool floor_ok = landlock && floor_all(c->s->policy, t->path, access);
+	enum verdict v = supervisor_decide(c->s, t->path, access, floor_ok, by);
+
+	/* A secret's other name (a hardlink made before the start, a bind mount) is still the
+	 * secret: refuse it, even where the floor or a grant would allow its path. */
+	if (t->exists && v != VERDICT_DENY && supervisor_denied_inode(c->s, &t->st, access)) {
+		deny(c, t->path, access, "deny-inode", EACCES);
+		return VERDICT_DENY;
+	}
+	switch (v) {
+	case VERDICT_DENY:
+		deny(c, t->path, access, *by, EACCES);
+		return v;
+	case VERDICT_ASK:
+		if (c->asks <= 0) {
+			deny(c, t->path, access, "approver", EACCES);
+			return VERDICT_DENY;
+		}
+		if (!supervisor_ask(c->s, c->req, c->asks, c->name, t->path, access)) {
+			deny(c, t->path, access, c->s->approve_cmd ? "overload" : "ask", EACCES);
+			return VERDICT_DENY;
+		}
+		return v;
+	default:
+		return v;
+	}
+}
+
+/* Read the path argument, pin its base; then prove the request still pends. */
+static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, int *ret_base)
+{
+	const struct seccomp_notif *req = c->req;
+	ssize_t n = mem_read_path(c->tid, req->data.args[path_arg], buf);
+	if (n < 0)
+		return (int)n;
+	int dirfd = dirfd_arg == NONE ? AT_FDCWD : arg_int(req, dirfd_arg);
+	int r = resolve_base(c->tid, dirfd, buf, ret_base);
+	if (r < 0)
+		return r;
+	if (notify_id_valid(c->fd, req->id) < 0) {
+		*ret_base = safe_close(*ret_base);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+/* The requester's umask and filesystem ids, to create files as it would. */
+static void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid)
+{
+	char file[64], line[256];
+	snprintf(file, sizeof(file), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(file, "re");
+	*ret_uid = (uid_t)-1;
+	*ret_gid = (gid_t)-1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned m, a, b, c2, d;
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			umask(m & 0777);
+		else if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &c2, &d) == 4)
+			*ret_uid = d;
+		else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &c2, &d) == 4)
+			*ret_gid = d;
+	}
+	fclose(f);
+	/* fsuid/fsgid are per thread: files are created as the requester's. */
+	if (*ret_uid != (uid_t)-1)
+		syscall(SYS_setfsuid, *ret_uid);
+	if (*ret_gid != (gid_t)-1)
+		syscall(SYS_setfsgid, *ret_gid);
+}
+
+static void drop_identity(void)
+{
+	syscall(SYS_setfsuid, geteuid());
+	syscall(SYS_setfsgid, getegid());
+}
+
+static int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode)
+{
+	/* openat2 takes O_PATH only with O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC. */
+	struct open_how how = {
+		.flags = flags | O_NOFOLLOW | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY),
+		.mode = mode,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, t->dir, t->leaf[0] ? t->leaf : ".", &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- open ---- */
+
+#define OPEN_KNOWN_FLAGS                                                                     \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |  \
+	 O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |    \
+	 O_PATH | O_TMPFILE | FASYNC)
+
+static void do_open(struct call *c, const struct layout *l)
+{
+	const struct seccomp_notif *req = c->req;
+	char path[PATH_MAX];
+	_cleanup_close_ int base = -EBADF;
+	struct target t = { .dir = -EBADF };
+	uint64_t flags, mode = 0, resolve = 0;
+	int r;
+
+	if (l->nr == SYS_openat2) {
+		struct open_how how;
+		uint64_t size = req->data.args[3];
+		if (size < sizeof(how))
+			return answer_continue(c); /* the kernel says EINVAL */
+		if (mem_read(c->tid, req->data.args[2], &how, sizeof(how)) < 0)
+			return answer_continue(c);
+		/* A larger struct with a non-zero tail, or flags we do not know how to honour:
+		 * the kernel's own checks (E2BIG, EINVAL) and Landlock decide. */
+		if (size > sizeof(how) || (how.flags & ~(uint64_t)OPEN_KNOWN_FLAGS) || how.resolve)
+			return answer_continue(c);
+		flags = how.flags;
+		mode = how.mode;
+		resolve = how.resolve;
+	} else {
+		flags = l->fixed_flags ? (uint64_t)l->fixed_flags : (uint32_t)arg_int(req, l->flags);
+		flags &= OPEN_KNOWN_FLAGS; /* open(2) ignores unknown bits */
+		mode = (uint32_t)arg_int(req, l->mode) & 07777;
+	}
+	(void)resolve;
+
+	/* O_PATH opens are not checked by Landlock (a re-open is); O_TMPFILE: not brokered yet. */
+	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
+		return answer_continue(c);
+
+	r = fetch_path(c, l->dirfd, l->path, path, &base);
+	if (r == -ESRCH)
+		return;
+	if (r < 0)
+		return answer_continue(c);
+	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
+	r = resolve_target(base, path, follow, &t);
+	if (r != 0) {
+		target_done(&t);
+		return answer_continue(c);
+	}
+
+	uint32_t access = 0;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY: access = R; break;
+	case O_WRONLY: access = W; break;
+	default: access = R | W; break;
+	}
+	if (flags & O_TRUNC)
+		access |= W;
+	if (!t.exists && !(flags & O_CREAT)) {
+		target_done(&t);
+		return answer_continue(c); /* ENOENT from the kernel */
+	}
+	if (!t.exists)
+		access |= W;
+
+	const char *by;
+	enum verdict v = judge(c, &t, access, true, &by);
+	if (v == VERDICT_CONTINUE)
+		answer_continue(c);
+	if (v != VERDICT_PERFORM) {
+		target_done(&t);
+		return;
+	}
+
+	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox. */
+	if (t.exists && !S_ISREG(t.st.st_mode) && !S_ISDIR(t.st.st_mode)) {
+		deny(c, t.path, access, "not-a-file", EACCES);
+		target_done(&t);
+		return;
+	}
+	uid_t uid;
+	gid_t gid;
+	take_on_identity(c->tid, &uid, &gid);
+	/* Truncate only after checking what we opened; never block opening. */
+	int fd = openat2_leaf(&t, (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
+	drop_identity();
+	if (fd < 0) {
+		answer_error(c, -fd);
+		target_done(&t);
+		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
+	    (t.exists && (st.st_dev != t.st.st_dev || st.st_ino != t.st.st_ino)) ||
+	    supervisor_denied_inode(c->s, &st, access)) {
+		/* Swapped under us, or not a plain file: refuse rather than guess. */
+		close(fd);
+		deny(c, t.path, access, "changed", EACCES);
+		target_done(&t);
+		return;
+	}
+	if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+		int e = errno;
+		close(fd);
+		answer_error(c, e);
+		target_done(&t);
+		return;
+	}
+	if (!(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	r = notify_inject_fd(c->fd, req->id, fd, flags & O_CLOEXEC, false);
+	close(fd);
+	if (r >= 0)
+		performed(c, t.path, access, by);
+	target_done(&t);
+}
+
+/* ---- the others ---- */
+
+/* Resolve one path argument; on failure answer the call (CONTINUE where Landlock checks,
+ * the error otherwise) and return false. */
+static bool get_target(struct call *c, int dirfd_arg, int path_arg, bool follow, bool landlock,
+		       struct target *t)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int base = -EBADF;
+	int r = fetch_path(c, dirfd_arg, path_arg, path, &base);
+	if (r == -ESRCH)
+		return false;
+	if (r == 0)
+		r = resolve_target(base, path, follow, t);
+	if (r == 0)
+		return true;
+	target_done(t);
+	if (landlock)
+		answer_continue(c);
+	else
+		answer_error(c, r == RESOLVE_PROC ? EACCES : -r);
+	return false;
+}
+
+static void do_simple(struct call *c, const struct layout *l)
+{
+	const struct seccomp_notif *req = c->req;
+	struct target t = { .dir = -EBADF };
+	bool landlock = c->kind != OP_CHMOD && c->kind != OP_CHOWN && c->kind != OP_UTIMENS;
+	int flags = l->fixed_flags;
+	if (l->flags != NONE)
+		flags |= arg_int(req, l->flags);
+	bool follow = c->kind == OP_TRUNCATE ||
+		      ((c->kind == OP_CHMOD || c->kind == OP_CHOWN || c->kind == OP_UTIMENS) &&
+		       !(flags & AT_SYMLINK_NOFOLLOW));
+
+	/* AT_EMPTY_PATH ("" names the dirfd itself) is not brokered: Landlock does not check
+	 * metadata calls, so only what the floor grants may go on. */
+	if (!get_target(c, l->dirfd, l->path, follow, landlock, &t))
+		return;
+	if (!t.exists && c->kind != OP_MKDIR && c->kind != OP_MKNOD) {
+		target_done(&t);
+		return landlock ? answer_continue(c) : answer_error(c, ENOENT);
+	}
+	if (t.exists && (c->kind == OP_MKDIR || c->kind == OP_MKNOD)) {
+		target_done(&t);
+		return answer_continue(c); /* EEXIST from the kernel */
+	}
+	if (c->kind == OP_MKNOD && (arg_int(req, l->mode) & S_IFMT) != 0 &&
+	    (arg_int(req, l->mode) & S_IFMT) != S_IFREG && (arg_int(req, l->mode) & S_IFMT) != S_IFIFO) {
+		target_done(&t);
+		return answer_continue(c); /* devices: the kernel and Landlock say no */
+	}
+
+	const char *by;
+	enum verdict v = judge(c, &t, W, landlock, &by);
+	if (v == VERDICT_CONTINUE) {
+		if (landlock)
+			answer_continue(c);
+		else
+			v = VERDICT_PERFORM; /* metadata calls are performed, never continued */
+	}
+	if (v != VERDICT_PERFORM) {
+		target_done(&t);
+		return;
+	}
+
+	uid_t uid;
+	gid_t gid;
+	int r = 0;
+	take_on_identity(c->tid, &uid, &gid);
+	switch (c->kind) {
+	case OP_MKDIR:
+		r = mkdirat(t.dir, t.leaf, (mode_t)arg_int(req, l->mode) & 07777);
+		break;
+	case OP_MKNOD:
+		r = mknodat(t.dir, t.leaf, (mode_t)arg_int(req, l->mode) & (S_IFMT | 07777), 0);
+		break;
+	case OP_UNLINK:
+		r = unlinkat(t.dir, t.leaf, flags & AT_REMOVEDIR);
+		break;
+	case OP_TRUNCATE: {
+		int fd = openat2_leaf(&t, O_WRONLY | O_NONBLOCK, 0);
+		struct stat st;
+		if (fd < 0) {
+			r = -1;
+			errno = -fd;
+		} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != t.st.st_ino) {
+			errno = EACCES;
+			r = -1;
+		} else {
+			r = ftruncate(fd, (off_t)req->data.args[1]);
+		}
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	case OP_CHMOD:
+	case OP_CHOWN:
+	case OP_UTIMENS: {
+		/* On the object we resolved: an O_PATH fd of it and AT_EMPTY_PATH. */
+		int fd = openat2_leaf(&t, O_PATH, 0);
+		if (fd < 0) {
+			r = -1;
+			errno = -fd;
+			break;
+		}
+		if (c->kind == OP_CHMOD) {
+			r = (int)syscall(452, fd, "", (mode_t)arg_int(req, l->mode) & 07777, AT_EMPTY_PATH);
+		} else if (c->kind == OP_CHOWN) {
+			r = fchownat(fd, "", (uid_t)arg_int(req, l->extra), (gid_t)arg_int(req, l->extra + 1),
+				     AT_EMPTY_PATH);
+		} else {
+			struct timespec ts[2];
+			bool now = req->data.args[2] == 0;
+			if (!now && mem_read(c->tid, req->data.args[2], ts, sizeof(ts)) < 0) {
+				errno = EFAULT;
+				r = -1;
+			} else {
+				r = utimensat(fd, "", now ? NULL : ts, AT_EMPTY_PATH);
+			}
+		}
+		int e = errno;
+		close(fd);
+		errno = e;
+		break;
+	}
+	default:
+		errno = ENOSYS;
+		r = -1;
+	}
+	int e = errno;
+	drop_identity();
+	if (r < 0)
+		answer_error(c, e);
+	else if (notify_return(c->fd, req->id, 0) == 0)
+		performed(c, t.path, W, by);
+	target_done(&t);
+}
+
+/* rename, link, symlink: two paths (symlink's first is a string, never resolved). */
+static void do_two(struct call *c, const struct layout *l)
+{
+	const struct seccomp_notif *req = c->req;
+	struct target from = { .dir = -EBADF }, to = { .dir = -EBADF };
+	char target_text[PATH_MAX];
+	int flags = l->flags != NONE ? arg_int(req, l->flags) : 0;
+
+	if (c->kind == OP_SYMLINK) {
+		ssize_t n = mem_read_path(c->tid, req->data.args[l->path], target_text);
+		if (n < 0)
+			return answer_continue(c);
+	} else if (!get_target(c, l->dirfd, l->path, c->kind == OP_LINK && (flags & AT_SYMLINK_FOLLOW),
+			       true, &from)) {
+		return;
+	}
+	if (!get_target(c, l->dirfd2, l->path2, false, true, &to)) {
+		target_done(&from);
+		return;
+	}
+	if ((c->kind != OP_SYMLINK && !from.exists) ||
+	    ((c->kind == OP_LINK || c->kind == OP_SYMLINK) && to.exists)) {
+		target_done(&from);
+		target_done(&to);
+		return answer_continue(c); /* ENOENT / EEXIST from the kernel */
+	}
+
+	/* Both ends must be allowed: the source is changed (rename) or read (link). */
+	uint32_t from_access = c->kind == OP_RENAME ? W : R;
+	const char *by_from = "floor", *by_to;
+	enum verdict vf = VERDICT_CONTINUE;
+	bool floor_both = floor_all(c->s->policy, to.path, W) &&
+			  (c->kind == OP_SYMLINK || floor_all(c->s->policy, from.path, from_access));
+	if (floor_both && !(from.exists && supervisor_denied_inode(c->s, &from.st, from_access))) {
+		answer_continue(c);
+		goto out;
+	}
+	if (c->kind != OP_SYMLINK) {
+		vf = judge(c, &from, from_access, false, &by_from);
+		if (vf != VERDICT_PERFORM)
+			goto out;
+	}
+	enum verdict vt = judge(c, &to, W, false, &by_to);
+	if (vt != VERDICT_PERFORM)
+		goto out;
+
+	uid_t uid;
+	gid_t gid;
+	int r;
+	take_on_identity(c->tid, &uid, &gid);
+	if (c->kind == OP_RENAME)
+		r = (int)syscall(SYS_renameat2, from.dir, from.leaf, to.dir, to.leaf, (unsigned)flags);
+	else if (c->kind == OP_LINK)
+		r = linkat(from.dir, from.leaf, to.dir, to.leaf, 0);
+	else
+		r = symlinkat(target_text, to.dir, to.leaf);
+	int e = errno;
+	drop_identity();
+	if (r < 0)
+		answer_error(c, e);
+	else if (notify_return(c->fd, req->id, 0) == 0)
+		performed(c, to.path, W, by_to);
+out:
+	target_done(&from);
+	target_done(&to);
+}
+
+void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks)
+{
+	const struct layout *l = find_layout(req->data.nr);
+	struct call c = {
+		.s = s, .req = req, .fd = s->listener, .tid = (pid_t)req->pid, .asks = asks,
+	};
+
+	/* The filter only traps the native ABI, but do not trust that here either. */
+	if (!l || req->data.arch != AUDIT_ARCH_X86_64 || req->pid == 0) {
+		notify_fail(s->listener, req->id, ENOSYS);
+		return;
+	}
+	c.kind = l->kind;
+	c.name = l->name;
+	switch (l->kind) {
+	case OP_OPEN:
+		do_open(&c, l);
+		break;
+	case OP_RENAME:
+	case OP_LINK:
+	case OP_SYMLINK:
+		do_two(&c, l);
+		break;
+	default:
+		do_simple(&c, l);
+		break;
+	}
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The supervisor: worker threads that answer the sandbox's seccomp notifications. For each
+ * trapped call it resolves the object, then: the Landlock floor grants it -> CONTINUE (the
+ * kernel checks again, on whatever the memory says by then); the policy or a grant allows it ->
+ * the supervisor performs the call itself on the resolved object and hands back the result;
+ * an "ask" rule -> the approver decides (off the worker, so nothing else waits); otherwise the
+ * call fails with EACCES.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "airlock/airlock.h"
+#include "policy.h"
+
+#define SUPERVISOR_WORKERS 3
+#define SUPERVISOR_MAX_PENDING 64 /* requests waiting for an approver; beyond: denied */
+
+struct grant_table;
+struct audit;
+
+struct deny_inode {
+	dev_t dev;
+	ino_t ino;
+	uint32_t access; /* the access bits deny rules withhold from it */
+};
+
+struct supervisor {
+	int listener;
+	const struct compiled_policy *policy; /* borrowed from the sandbox */
+	struct grant_table *grants;
+	struct audit *audit;                  /* NULL: no audit trail */
+	char *approve_cmd;                    /* NULL: "ask" means deny */
+	unsigned approve_timeout_ms;
+	char session[33];
+	struct deny_inode *deny_inodes;       /* sorted, for bsearch */
+	size_t n_deny_inodes;
+	pthread_t workers[SUPERVISOR_WORKERS];
+	unsigned n_workers;
+	atomic_int pending;                   /* approvals in flight */
+	atomic_bool stopping;
+	pthread_mutex_t lock;                 /* for the notices below */
+	char **told;                          /* paths the user was already told about */
+	airlock_log_fn log;
+	void *log_userdata;
+	/* counters, for --verbose and tests */
+	atomic_ulong n_continued, n_brokered, n_denied, n_asked;
+};
+
+/* Set up (no threads yet): grant table, deny-inode set from the policy's deny rules. */
+int supervisor_init(struct supervisor *s, const struct compiled_policy *policy);
+/* Take ownership of listener and start the workers. */
+int supervisor_start(struct supervisor *s, int listener);
+/* After the sandbox is gone: wait for the workers (they stop at POLLHUP), answer nothing more. */
+void supervisor_stop(struct supervisor *s);
+void supervisor_done(struct supervisor *s);
+
+/* broker.c: handle one notification (the worker's buffer). asks: how many approvals it may
+ * still start (a rename may need one for each end); 0 means an "ask" is a deny. */
+struct seccomp_notif;
+void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks);
+
+/* supervisor.c, for broker.c */
+enum verdict {
+	VERDICT_CONTINUE, /* the floor decides */
+	VERDICT_PERFORM,  /* allowed beyond the floor: the supervisor performs it */
+	VERDICT_DENY,
+	VERDICT_ASK,      /* an approver must decide first */
+};
+enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t access,
+			       bool floor_ok, const char **ret_by);
+/* Start an approval for req (copied); the approval thread answers it. Returns false when it
+ * could not be started (overload, no approver): the caller denies. */
+bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
+		    const char *op, const char *path, uint32_t access);
+/* Does a deny rule withhold any of access from this object, whatever its name? */
+bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access);
+void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
+		      uint32_t access, bool allowed, const char *by, int err);
+/* Tell the user once per path why something was denied and how to allow it. */
+void supervisor_tell_denied(struct supervisor *s, const char *op, const char *path,
+			    uint32_t access, const char *by);

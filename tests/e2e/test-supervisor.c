@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The supervisor, end to end: runtime grants for unmodified programs that survive exec(), each
+ * operation class approved and denied, secrets that no grant unlocks, and the static twin.
+ * Approvers are small shell scripts that log every request they get.
+ */
+#include <sys/stat.h>
+
+#include "e2e.h"
+
+static struct e2e_fixture f;
+static struct e2e_result r;
+static char approver[PATH_MAX], asked[PATH_MAX];
+
+/* An approver that answers `answer` (printf format; %s is the requested path) and appends each
+ * request to the log, one per line. */
+static void make_approver(const char *answer)
+{
+	snprintf(asked, sizeof(asked), "%s/asked.log", f.root);
+	snprintf(approver, sizeof(approver), "%s/approver.sh", f.root);
+	char *script = NULL;
+	ASSERT_LT(0, asprintf(&script,
+			      "#!/bin/sh\nreq=$(cat)\nprintf '%%s\\n' \"$req\" >> '%s'\n"
+			      "path=$(printf '%%s' \"$req\" | sed -n 's/.*\"path\": *\"\\([^\"]*\\)\".*/\\1/p')\n"
+			      "printf '%s' \"$path\"\n",
+			      asked, answer));
+	e2e_write_file(approver, script, 0755);
+	free(script);
+}
+
+static int n_asked(void)
+{
+	char buf[65536];
+	if (e2e_read_file(asked, buf, sizeof(buf)) != 0)
+		return 0;
+	int n = 0;
+	for (char *p = buf; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static void setup(void)
+{
+	e2e_fixture_setup(&f);
+}
+
+#define NOTES e2e_path("%s/notes", f.home)
+
+/* The headline: a grant made for one process is used by later exec'd processes, and a second
+ * access covered by the grant asks nobody. */
+TEST(grant_survives_exec_and_is_remembered)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "sh", "-c",
+				 "sh -c 'cat \"$HOME/notes/n.txt\"'; exec cat \"$HOME/notes/n.txt\""));
+	ASSERT_STREQ("note\nnote\n", r.out);
+	ASSERT_EQ(1, n_asked());
+	char log[65536];
+	ASSERT_EQ(0, e2e_read_file(asked, log, sizeof(log)));
+	ASSERT_CONTAINS(log, "\"operation\":\"open\"");
+	ASSERT_CONTAINS(log, e2e_path("\"path\":\"%s/notes/n.txt\"", f.home));
+	ASSERT_CONTAINS(log, "\"access\":\"r\"");
+	ASSERT_CONTAINS(log, "\"cmdline\":\"cat ");
+}
+
+TEST(ask_without_approver_denies_and_says_how)
+{
+	setup();
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--ask", NOTES, "--", "cat", e2e_path("%s/n.txt", NOTES)));
+	ASSERT_NOT_CONTAINS(r.out, "note");
+	ASSERT_CONTAINS(r.err, "needs approval");
+	ASSERT_CONTAINS(r.err, "--approve-cmd");
+}
+
+TEST(denying_approver_denies)
+{
+	setup();
+	make_approver("{\"decision\": \"deny\"}");
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/n.txt", NOTES)));
+	ASSERT_NOT_CONTAINS(r.out, "note");
+	ASSERT_EQ(1, n_asked());
+}
+
+TEST(once_grant_asks_again)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"once\"}");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "sh", "-c",
+				 "cat \"$HOME/notes/n.txt\"; cat \"$HOME/notes/n.txt\""));
+	ASSERT_STREQ("note\nnote\n", r.out);
+	ASSERT_EQ(2, n_asked());
+}
+
+/* One decision for a whole directory: the approver widens the grant to the directory. */
+TEST(directory_grant_one_decision)
+{
+	setup();
+	for (int i = 0; i < 30; i++)
+		e2e_write_file(e2e_path("%s/f%d", NOTES, i), "x", 0644);
+	char answer[PATH_MAX + 128];
+	snprintf(answer, sizeof(answer), "{\"decision\": \"allow\", \"scope\": \"session\", \"path\": \"%s\"}",
+		 NOTES);
+	make_approver(answer);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "sh", "-c",
+				 "cat \"$HOME\"/notes/f* | wc -c"));
+	ASSERT_STREQ("30\n", r.out);
+	ASSERT_EQ(1, n_asked());
+}
+
+/* Every write-class operation in an ask:rw directory, approved; the twin, denied, leaves the
+ * directory exactly as it was. */
+static const char *writes =
+	"set -e; cd \"$HOME/notes\"; echo a > w.txt; echo b >> w.txt; mkdir d; mv w.txt d/;"
+	"ln -s d/w.txt s; ln d/w.txt h; chmod 600 d/w.txt; truncate -s 1 h; touch -d @0 d/w.txt;"
+	"rm s; rmdir_target=$(mktemp -d -p .); rmdir \"$rmdir_target\"; mkfifo p; cat d/w.txt; echo; stat -c %a d/w.txt";
+
+TEST(write_operations_approved)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", e2e_path("%s:rw", NOTES), "--approve-cmd", approver,
+				 "--", "sh", "-c", writes));
+	ASSERT_STREQ("a\n600\n", r.out);
+	struct stat st;
+	ASSERT_EQ(0, stat(e2e_path("%s/d/w.txt", NOTES), &st));
+	ASSERT_EQ(0, (long)st.st_mtime);
+	ASSERT_EQ(0, lstat(e2e_path("%s/p", NOTES), &st));
+	ASSERT_TRUE(S_ISFIFO(st.st_mode));
+	ASSERT_NE(0, access(e2e_path("%s/s", NOTES), F_OK));
+}
+
+TEST(write_operations_denied)
+{
+	setup();
+	make_approver("{\"decision\": \"deny\"}");
+	const char *each[] = {
+		"echo a > \"$HOME/notes/w.txt\"", "echo b >> \"$HOME/notes/n.txt\"", "mkdir \"$HOME/notes/d\"",
+		"mv \"$HOME/notes/n.txt\" \"$HOME/notes/m.txt\"", "ln -s x \"$HOME/notes/s\"",
+		"chmod 600 \"$HOME/notes/n.txt\"", "rm \"$HOME/notes/n.txt\"", "touch -d @0 \"$HOME/notes/n.txt\"",
+		"truncate -s 0 \"$HOME/notes/n.txt\"",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(each); i++) {
+		if (e2e_airlock(&r, "run", "--ask", e2e_path("%s:rw", NOTES), "--approve-cmd", approver, "--",
+				"sh", "-c", each[i]) == 0)
+			FAIL("allowed: %s", each[i]);
+	}
+	struct stat st;
+	ASSERT_EQ(0, stat(e2e_path("%s/n.txt", NOTES), &st));
+	ASSERT_EQ(0644, st.st_mode & 07777);
+	ASSERT_NE(0, st.st_mtime);
+	char buf[64];
+	ASSERT_EQ(0, e2e_read_file(e2e_path("%s/n.txt", NOTES), buf, sizeof(buf)));
+	ASSERT_STREQ("note\n", buf);
+	ASSERT_NE(0, access(e2e_path("%s/w.txt", NOTES), F_OK));
+	ASSERT_NE(0, access(e2e_path("%s/d", NOTES), F_OK));
+	ASSERT_NE(0, access(e2e_path("%s/s", NOTES), F_OK));
+}
+
+/* An approver that allows everything, as widely as it can, still cannot unlock a deny rule. */
+TEST(secrets_stay_denied_whatever_the_approver_says)
+{
+	setup();
+	char answer[PATH_MAX + 128];
+	snprintf(answer, sizeof(answer), "{\"decision\": \"allow\", \"scope\": \"session\", \"path\": \"%s\"}",
+		 f.home);
+	make_approver(answer);
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--ask", f.home, "--approve-cmd", approver, "--", "cat", f.secret));
+	ASSERT_NOT_CONTAINS(r.out, f.canary);
+	/* The approver was never even asked about the secret. */
+	ASSERT_EQ(0, n_asked());
+	/* A hardlink made before the start inside the writable project is the same object. */
+	ASSERT_EQ(0, link(f.secret, e2e_path("%s/key", f.proj)));
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--", "cat", "key"));
+	ASSERT_NOT_CONTAINS(r.out, f.canary);
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--", "sh", "-c", "cp key key2; cat key2"));
+	ASSERT_NOT_CONTAINS(r.out, f.canary);
+}
+
+/* Deny inside allow, supervised: new entries in the carved project directory work. */
+TEST(carved_directory_new_entries_supervised)
+{
+	setup();
+	e2e_write_file(e2e_path("%s/.env", f.proj), "TOKEN=x\n", 0600);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--deny", e2e_path("%s/.env", f.proj), "--", "sh", "-c",
+				 "echo c > c.txt && cat c.txt && mkdir dd && mv c.txt dd/ && ls dd"));
+	ASSERT_STREQ("c\nc.txt\n", r.out);
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--deny", e2e_path("%s/.env", f.proj), "--", "cat", ".env"));
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--deny", e2e_path("%s/.env", f.proj), "--", "rm", ".env"));
+	ASSERT_EQ(0, access(e2e_path("%s/.env", f.proj), F_OK));
+	/* The static twin cannot create them. */
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--static", "--deny", e2e_path("%s/.env", f.proj), "--", "sh",
+				 "-c", "echo c > c2.txt"));
+}
+
+TEST(static_mode_has_no_runtime_grants)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	ASSERT_EQ(125, e2e_airlock(&r, "run", "--static", "--ask", NOTES, "--approve-cmd", approver, "--", "true"));
+	ASSERT_CONTAINS(r.err, "--static has no supervisor");
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--static", "--ask", NOTES, "--", "cat", e2e_path("%s/n.txt", NOTES)));
+	ASSERT_EQ(0, n_asked());
+}
+
+/* Files created through the supervisor get the requester's umask, O_APPEND and O_TRUNC act. */
+TEST(exact_open_semantics)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", e2e_path("%s:rw", NOTES), "--approve-cmd", approver,
+				 "--", "sh", "-c",
+				 "cd \"$HOME/notes\"; umask 027; echo one > u; echo two >> u; cat u; "
+				 "echo three > u; cat u; stat -c %a u"));
+	ASSERT_STREQ("one\ntwo\nthree\n640\n", r.out);
+	/* openat() relative to a directory fd under the grant. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--",
+				 "/usr/bin/python3", "-c",
+				 "import os; d = os.open(os.environ['HOME'] + '/notes', os.O_RDONLY);"
+				 "print(os.read(os.open('n.txt', os.O_RDONLY, dir_fd=d), 100).decode(), end='')"));
+	ASSERT_STREQ("note\n", r.out);
+}
+
+/* The errno a program sees for bad paths is the kernel's, supervised or not. */
+TEST(errno_parity_on_bad_paths)
+{
+	setup();
+	const char *py =
+		"import os, errno\n"
+		"cases = ['', 'nope/x', 'a.txt/x', 'loop', 'x' * 300, '/' + 'y/' * 2100, '\\x01\\x02']\n"
+		"os.symlink('loop', 'loop')\n"
+		"for c in cases:\n"
+		"    try:\n"
+		"        os.close(os.open(c, os.O_RDONLY))\n"
+		"        print('ok')\n"
+		"    except OSError as e:\n"
+		"        print(errno.errorcode[e.errno])\n";
+	static struct e2e_result b;
+	ASSERT_EQ(0, e2e_exec(&b, (const char *const[]){ "/usr/bin/python3", "-c", py, NULL }));
+	const char *bare = b.out;
+	unlink("loop");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--", "/usr/bin/python3", "-c", py));
+	ASSERT_STREQ(bare, r.out);
+	ASSERT_CONTAINS(bare, "ENAMETOOLONG");
+	ASSERT_CONTAINS(bare, "ELOOP");
+}
+
+TEST(audit_trail)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	const char *log = e2e_path("%s/audit.jsonl", f.root);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--audit", log, "--",
+				 "sh", "-c", "cat \"$HOME/notes/n.txt\"; cat \"$HOME/.ssh/id_rsa\"; true"));
+	char buf[65536];
+	ASSERT_EQ(0, e2e_read_file(log, buf, sizeof(buf)));
+	ASSERT_CONTAINS(buf, "\"result\":\"allow\"");
+	ASSERT_CONTAINS(buf, "\"by\":\"grant\"");
+	ASSERT_CONTAINS(buf, "\"result\":\"deny\"");
+	ASSERT_CONTAINS(buf, "id_rsa");
+	ASSERT_NOT_CONTAINS(buf, f.canary);
+}
+
+/* A hostile approver: slow, crashing, garbled. Each is a deny, and the sandbox goes on. */
+TEST(broken_approvers_deny)
+{
+	setup();
+	const char *bad[] = {
+		"sleep 30",
+		"kill -SEGV $$",
+		"echo '{not json'",
+		"echo '{\"decision\": \"allow\", \"scope\": \"forever\"}'",
+		"echo '{\"decision\": \"allow\", \"path\": \"/usr\"}'",
+		"echo '{\"decision\": \"allow\"}'; exit 3",
+	};
+	snprintf(approver, sizeof(approver), "%s/bad.sh", f.root);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		char script[256];
+		snprintf(script, sizeof(script), "#!/bin/sh\ncat >/dev/null\n%s\n", bad[i]);
+		e2e_write_file(approver, script, 0755);
+		int st = e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--approve-timeout",
+				     "1s", "--", "sh", "-c", "cat \"$HOME/notes/n.txt\"; echo went-on");
+		ASSERT_EQ(0, st);
+		if (strstr(r.out, "note"))
+			FAIL("approver '%s' granted access", bad[i]);
+		ASSERT_CONTAINS(r.out, "went-on");
+	}
+}
+
+TEST(supervisor_denies_fifo_and_devices_through_grants)
+{
+	setup();
+	ASSERT_EQ(0, mkfifo(e2e_path("%s/fifo", NOTES), 0644));
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	/* The supervisor never opens a FIFO for the sandbox: no hang, an error. */
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/fifo", NOTES)));
+}
+
+HARNESS_MAIN
