@@ -145,6 +145,71 @@ static bool floor_all(const struct compiled_policy *p, const char *path, uint32_
 }
 
 /*
+ * The fast path, for calls Landlock checks: when the path as written (made absolute with the
+ * thread's cwd, without "..") lies where the floor grants the access, CONTINUE without
+ * resolving anything. Whatever the path really names, and whatever the sandbox writes into its
+ * memory afterwards, Landlock decides on the object (invariant 1): the worst a wrong guess
+ * costs is an EACCES where resolving would have asked or brokered (a symlink from the floor
+ * into an "ask" region). One stat keeps a pre-existing hardlink of a secret out, as the slow
+ * path would; a racing swap after it is the TOCTOU that CONTINUE always leaves, bounded by the
+ * floor. Test: tests/e2e/test-supervisor.c (secrets_stay_denied_whatever_the_approver_says).
+ */
+static bool fast_continue(struct call *c, int dirfd_arg, int path_arg, uint32_t access)
+{
+	char raw[PATH_MAX], cwd[PATH_MAX], lex[PATH_MAX];
+	_cleanup_free_ char *norm = NULL;
+
+	if (dirfd_arg != NONE && arg_int(c->req, dirfd_arg) != AT_FDCWD) {
+		/* A dirfd: only an absolute path ignores it; we would have to read it first. */
+		if (mem_read_path(c->tid, c->req->data.args[path_arg], raw) <= 0 || raw[0] != '/')
+			return false;
+	} else if (mem_read_path(c->tid, c->req->data.args[path_arg], raw) <= 0) {
+		return false;
+	}
+	if (raw[0] == '/') {
+		if (path_normalize(raw, &norm) < 0)
+			return false;
+	} else {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/%d/cwd", (int)c->tid);
+		ssize_t n = readlink(proc, cwd, sizeof(cwd) - 1);
+		if (n <= 0 || cwd[0] != '/')
+			return false;
+		cwd[n] = '\0';
+		size_t rl = strlen(raw);
+		if ((size_t)n + 1 + rl >= sizeof(lex))
+			return false;
+		memcpy(lex, cwd, (size_t)n);
+		lex[n] = '/';
+		memcpy(lex + n + 1, raw, rl + 1);
+		if (path_normalize(lex, &norm) < 0)
+			return false;
+	}
+	const char *path = norm;
+	for (size_t i = 0; c->s->alias_from && c->s->alias_from[i]; i++) {
+		const char *from = c->s->alias_from[i];
+		if (path_is_beneath(norm, from)) {
+			const char *to = c->s->alias_to[i], *rest = norm + strlen(from);
+			size_t tl = strlen(to), rl = strlen(rest);
+			if (tl + rl >= sizeof(lex))
+				return false;
+			memcpy(lex, to, tl);
+			memcpy(lex + tl, rest, rl + 1);
+			path = lex;
+			break;
+		}
+	}
+	if (!floor_all(c->s->policy, path, access))
+		return false;
+	struct stat st;
+	if (c->s->n_deny_inodes && stat(path, &st) == 0 && st.st_nlink > 1 &&
+	    supervisor_denied_inode(c->s, &st, access))
+		return false;
+	answer_continue(c);
+	return true;
+}
+
+/*
  * Decide for an object. Returns the verdict; on VERDICT_ASK an approval has been started (the
  * call is answered later) or, if none could be, the call was denied: either way the caller
  * stops. landlock: whether the kernel checks this call itself (then CONTINUE is allowed).
@@ -283,6 +348,12 @@ static void do_open(struct call *c, const struct layout *l)
 	/* O_PATH opens are not checked by Landlock (a re-open is); O_TMPFILE: not brokered yet. */
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
 		return answer_continue(c);
+
+	uint32_t want = (flags & O_ACCMODE) == O_RDONLY ? R : (flags & O_ACCMODE) == O_WRONLY ? W : R | W;
+	if (flags & (O_TRUNC | O_CREAT))
+		want |= W;
+	if (fast_continue(c, l->dirfd, l->path, want))
+		return;
 
 	r = fetch_path(c, l->dirfd, l->path, path, &base);
 	if (r == -ESRCH)

@@ -145,6 +145,13 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
 	r = grant_table_new(GRANT_TABLE_DEFAULT_CAP, &s->grants);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		const struct crule *cr = &policy->rules[i];
+		if (!cr->exists || !strcmp(cr->shown, cr->path) || strv_contains(s->alias_from, cr->shown))
+			continue;
+		if (strv_push(&s->alias_from, cr->shown) < 0 || strv_push(&s->alias_to, cr->path) < 0)
+			return -ENOMEM;
+	}
 	return collect_deny_inodes(s);
 }
 
@@ -214,6 +221,8 @@ void supervisor_done(struct supervisor *s)
 	s->listener = safe_close(s->listener);
 	s->grants = grant_table_free(s->grants);
 	free(s->deny_inodes);
+	strv_free(s->alias_from);
+	strv_free(s->alias_to);
 	free(s->approve_cmd);
 	strv_free(s->told);
 	pthread_mutex_destroy(&s->lock);

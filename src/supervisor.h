@@ -19,7 +19,7 @@
 #include "airlock/airlock.h"
 #include "policy.h"
 
-#define SUPERVISOR_WORKERS 3
+#define SUPERVISOR_WORKERS 2
 #define SUPERVISOR_MAX_PENDING 64 /* requests waiting for an approver; beyond: denied */
 
 struct grant_table;
@@ -39,6 +39,8 @@ struct supervisor {
 	char *approve_cmd;                    /* NULL: "ask" means deny */
 	unsigned approve_timeout_ms;
 	char session[33];
+	char **alias_from, **alias_to;        /* rule paths as written -> as resolved (/bin ->
+					       * /usr/bin), for the lexical fast path */
 	struct deny_inode *deny_inodes;       /* sorted, for bsearch */
 	size_t n_deny_inodes;
 	pthread_t workers[SUPERVISOR_WORKERS];
