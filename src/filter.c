@@ -50,7 +50,8 @@
  *      other than INET and INET6 (and UNIX when the profile allows it) are EACCES; with the
  *      network off only UNIX. TCP Fast Open (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) connects
  *      without connect() and bypasses Landlock's TCP connect rule on 6.18: denied with the
- *      network off. socketpair() is always allowed (the SDK channel and pipes-by-socket).
+ *      network off. socketpair() is allowed for stream and seqpacket pairs (the SDK channel,
+ *      pipes-by-socket), datagram pairs only with unix_sockets.
  * 5. A syscall this libseccomp does not know is added by number when we know its number on
  *    this arch, and skipped otherwise: the filter never fails to build because of it.
  */
@@ -364,8 +365,22 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 	int r;
 
 	r = add_socket_family_rules(ctx, opts);
-	if (r < 0 || !opts->net_off)
+	if (r < 0)
 		return r;
+	/*
+	 * An unbound datagram socket from socketpair() can still sendto() or connect() a pathname
+	 * address (/dev/log, the journal, any datagram service), which is what denying
+	 * socket(AF_UNIX) is for; stream and seqpacket pairs are connected already (EISCONN).
+	 * type is an int: its low 4 bits are the type, the rest SOCK_NONBLOCK/SOCK_CLOEXEC.
+	 * Test: tests/attacks F06 (datagram via socketpair).
+	 */
+	if (!opts->unix_sockets) {
+		r = rule1(ctx, eacces, "socketpair", LOW32_MASKED(1, 0xf, SOCK_DGRAM));
+		if (r < 0)
+			return r;
+	}
+	if (!opts->net_off)
+		return 0;
 
 	/* TCP Fast Open. flags: sendto arg3, sendmsg arg2, sendmmsg arg3 (unsigned int). */
 	r = rule1(ctx, eacces, "sendto", LOW32_MASKED(3, MSG_FASTOPEN, MSG_FASTOPEN));

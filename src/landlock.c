@@ -193,6 +193,21 @@ int ll_build(const struct ll_abi *abi, const struct compiled_policy *c, int *ret
 	return 0;
 }
 
+int ll_add_path(const struct ll_abi *abi, int ruleset_fd, const char *path, uint32_t access)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	struct landlock_path_beneath_attr pb = {
+		.allowed_access = ll_fs_rights(access, false, S_ISDIR(st.st_mode)) & abi->fs,
+		.parent_fd = fd,
+	};
+	if (syscall(SYS_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
 int ll_restrict_self(int ruleset_fd, const struct ll_abi *abi)
 {
 	/* Since ABI 7 a launcher can keep the kernel's audit log quiet about its own pre-exec

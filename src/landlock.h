@@ -33,6 +33,9 @@ int ll_degradations(const struct ll_abi *abi, bool network_off, char ***ret);
 int ll_build(const struct ll_abi *abi, const struct compiled_policy *c, int *ret_fd,
 	     char **reterr_path);
 
+/* Add one path rule to a ruleset built by ll_build() (before the child restricts itself). */
+int ll_add_path(const struct ll_abi *abi, int ruleset_fd, const char *path, uint32_t access);
+
 /* In the child: restrict the calling thread (no_new_privs must be set). Raw syscall. */
 int ll_restrict_self(int ruleset_fd, const struct ll_abi *abi);
 

@@ -667,6 +667,29 @@ static int carve(struct compiled_policy *c, const char *dir, uint32_t m,
 	return r;
 }
 
+int policy_add_floor(struct compiled_policy *c, const char *path, uint32_t access,
+		     const char *origin)
+{
+	struct crule *v = realloc(c->rules, (c->n_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->rules = v;
+	struct stat st;
+	v[c->n_rules] = (struct crule){
+		.path = strdup(path), .shown = strdup(path), .allow = access,
+		.origin = { origin, origin, origin },
+		.exists = stat(path, &st) == 0,
+		.is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode),
+	};
+	if (!v[c->n_rules].path || !v[c->n_rules].shown) {
+		free(v[c->n_rules].path);
+		free(v[c->n_rules].shown);
+		return -ENOMEM;
+	}
+	c->n_rules++;
+	return emit(c, path, access, false, v[c->n_rules - 1].is_dir);
+}
+
 int policy_plan_floor(struct compiled_policy *c)
 {
 	_cleanup_free_ const struct crule **ds = calloc(c->n_rules ? c->n_rules : 1, sizeof(*ds));

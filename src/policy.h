@@ -135,6 +135,11 @@ const struct crule *policy_decide(const struct compiled_policy *c, const char *p
 /* Does the floor grant bit on path (a canonical path)? */
 bool floor_grants(const struct compiled_policy *c, const char *path, uint32_t bit);
 
+/* Allow access on path (existing, canonical) in the floor of an already compiled policy, as the
+ * rule origin says: for objects that exist only once the session runs (its terminal). */
+int policy_add_floor(struct compiled_policy *c, const char *path, uint32_t access,
+		     const char *origin);
+
 /* Compute the Landlock floor (c->floor, c->carved): the allow rules, carved around every deny or
  * ask rule beneath them. Reads directories. */
 int policy_plan_floor(struct compiled_policy *c);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -13,13 +14,22 @@ int pty_open(struct pty *p)
 {
 	*p = (struct pty){ .master = -1, .slave = -1, .in_fd = 0, .out_fd = -1 };
 
-	/* Only when we are the terminal's foreground: a background airlock must not take it
-	 * over (tcsetattr would stop us with SIGTTOU). */
-	if (!isatty(0) || tcgetpgrp(0) != getpgrp())
-		return 0;
-	for (int i = 0; i < 3; i++)
+	/* Whenever any of stdin, stdout, stderr is a terminal: the sandbox must never hold the
+	 * user's terminal itself, or it could change its modes, take it as its controlling
+	 * terminal, or write to it after we are gone. */
+	int tty = -1;
+	for (int i = 0; i < 3; i++) {
 		p->on_tty[i] = isatty(i);
-	p->out_fd = p->on_tty[1] ? 1 : p->on_tty[2] ? 2 : 0;
+		if (p->on_tty[i] && tty < 0)
+			tty = i;
+	}
+	if (tty < 0)
+		return 0;
+	p->in_fd = p->on_tty[0] ? 0 : -1;
+	p->out_fd = p->on_tty[1] ? 1 : p->on_tty[2] ? 2 : -1;
+	/* In the background of a shell, relaying input would stop us (SIGTTIN): output only. */
+	if (p->in_fd >= 0 && tcgetpgrp(0) != getpgrp())
+		p->in_fd = -1;
 
 	_cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
@@ -34,17 +44,18 @@ int pty_open(struct pty *p)
 		return negative_errno();
 
 	struct termios t;
-	if (tcgetattr(0, &t) == 0)
+	if (tcgetattr(tty, &t) == 0)
 		tcsetattr(slave, TCSANOW, &t);
 	p->master = TAKE_FD(master);
 	p->slave = TAKE_FD(slave);
+	snprintf(p->name, sizeof(p->name), "%s", name);
 	pty_sync_winsize(p);
 	return 0;
 }
 
 int pty_make_raw(struct pty *p)
 {
-	if (p->master < 0 || p->raw)
+	if (p->master < 0 || p->raw || p->in_fd < 0)
 		return 0;
 	if (tcgetattr(p->in_fd, &p->saved) < 0)
 		return negative_errno();
@@ -70,7 +81,7 @@ void pty_sync_winsize(struct pty *p)
 	struct winsize ws;
 	if (p->master < 0)
 		return;
-	if (ioctl(p->in_fd, TIOCGWINSZ, &ws) == 0 ||
+	if ((p->in_fd >= 0 && ioctl(p->in_fd, TIOCGWINSZ, &ws) == 0) ||
 	    (p->out_fd >= 0 && ioctl(p->out_fd, TIOCGWINSZ, &ws) == 0))
 		ioctl(p->master, TIOCSWINSZ, &ws);
 }

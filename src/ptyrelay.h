@@ -14,6 +14,7 @@ struct pty {
 	int in_fd, out_fd;   /* the real terminal: read input from, write output to */
 	bool on_tty[3];      /* which of the child's fds 0-2 get the slave */
 	bool raw;            /* the real terminal is in raw mode and must be restored */
+	char name[128];      /* the slave's path, /dev/pts/N */
 	struct termios saved;
 };
 

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -142,6 +143,42 @@ static _Noreturn void child_fail(const struct child_args *a, enum child_step ste
 	_exit(127);
 }
 
+/*
+ * A sandbox run by root must not keep root's powers over the rest of the system: with
+ * CAP_SYS_PTRACE it could read airlock's /proc files despite Landlock, with CAP_SYS_ADMIN,
+ * CAP_NET_ADMIN, CAP_SYS_MODULE and friends reach the kernel. It keeps only what file
+ * ownership needs (a root agent in a container still owns its files); Landlock confines where
+ * those apply. For other users this changes nothing: they hold no capabilities.
+ * Test: tests/attacks P03 (run as root).
+ */
+static const uint64_t kept_caps = (1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) |
+				  (1ULL << CAP_DAC_READ_SEARCH) | (1ULL << CAP_FOWNER) |
+				  (1ULL << CAP_FSETID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETUID) |
+				  (1ULL << CAP_NET_BIND_SERVICE);
+
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	for (int cap = 0; cap < 64; cap++)
+		if (!(kept_caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL && errno != EPERM)
+			return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		uint32_t keep = (uint32_t)(kept_caps >> (32 * i));
+		d[i].effective &= keep;
+		d[i].permitted &= keep;
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	return 0;
+}
+
 static _Noreturn void child_main(const struct child_args *a)
 {
 	int r;
@@ -164,6 +201,8 @@ static _Noreturn void child_main(const struct child_args *a)
 		child_fail(a, STEP_CHDIR, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a, STEP_NNP, errno);
+	if ((r = drop_capabilities()) < 0)
+		child_fail(a, STEP_NNP, r);
 	if ((r = ll_restrict_self(a->sb->ruleset_fd, &a->sb->abi)) < 0)
 		child_fail(a, STEP_LANDLOCK, r);
 	if (a->listener_sock >= 0) {
@@ -349,6 +388,18 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	}
 	if ((o->flags & AIRLOCK_RUN_PTY_AUTO) && (r = pty_open(&pty)) < 0)
 		return sandbox_error(sb, r, "cannot allocate a pty: %s", strerror(-r));
+	if (pty.master >= 0) {
+		/* Its own terminal, by name too (/dev/tty is granted by the profiles); no other
+		 * terminal of the user's is. */
+		r = ll_add_path(&sb->abi, sb->ruleset_fd, pty.name, AIRLOCK_ACCESS_READ | AIRLOCK_ACCESS_WRITE);
+		if (r == 0)
+			r = policy_add_floor(sb->policy, pty.name, AIRLOCK_ACCESS_READ | AIRLOCK_ACCESS_WRITE,
+					     "the session's terminal");
+		if (r < 0) {
+			pty_close(&pty);
+			return sandbox_error(sb, r, "cannot grant the session's terminal: %s", strerror(-r));
+		}
+	}
 
 	sigemptyset(&block);
 	int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
@@ -443,7 +494,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		fcntl(pty.master, F_SETFL, fcntl(pty.master, F_GETFL) | O_NONBLOCK);
 	}
 
-	bool child_done = false, master_open = pty.master >= 0, input_open = pty.master >= 0;
+	bool child_done = false, master_open = pty.master >= 0,
+	     input_open = pty.master >= 0 && pty.in_fd >= 0;
 	while (!child_done || master_open) {
 		struct pollfd p[3] = {
 			{ sfd, POLLIN, 0 },
@@ -500,7 +552,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		if (master_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			char buf[16384];
 			ssize_t m = read(pty.master, buf, sizeof(buf));
-			if (m > 0)
+			if (m > 0 && pty.out_fd >= 0)
 				write_all(pty.out_fd, buf, (size_t)m);
 			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
 				master_open = false; /* EIO: every holder of the slave is gone */
