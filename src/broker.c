@@ -56,7 +56,16 @@ struct call {
 	enum op_kind kind;
 	const char *name;
 	int asks;
+	struct timespec start;
 };
+
+static uint64_t elapsed_us(const struct call *c)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)((now.tv_sec - c->start.tv_sec) * 1000000 +
+			  (now.tv_nsec - c->start.tv_nsec) / 1000);
+}
 
 /* Argument layout of one trapped syscall (x86_64). -1: not present. */
 struct layout {
@@ -125,14 +134,14 @@ static void deny(struct call *c, const char *path, uint32_t access, const char *
 {
 	answer_error(c, err);
 	atomic_fetch_add(&c->s->n_denied, 1);
-	supervisor_audit(c->s, c->tid, c->name, path, access, false, by, err);
+	supervisor_audit(c->s, c->tid, c->name, path, access, false, by, err, elapsed_us(c));
 	supervisor_tell_denied(c->s, c->name, path, access, by);
 }
 
 static void performed(struct call *c, const char *path, uint32_t access, const char *by)
 {
 	atomic_fetch_add(&c->s->n_brokered, 1);
-	supervisor_audit(c->s, c->tid, c->name, path, access, true, by, 0);
+	supervisor_audit(c->s, c->tid, c->name, path, access, true, by, 0, elapsed_us(c));
 }
 
 /* Is every bit of access on path granted by the floor? */
@@ -655,6 +664,8 @@ void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int as
 	}
 	c.kind = l->kind;
 	c.name = l->name;
+	if (s->audit)
+		clock_gettime(CLOCK_MONOTONIC, &c.start);
 	switch (l->kind) {
 	case OP_OPEN:
 		do_open(&c, l);

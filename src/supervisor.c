@@ -206,6 +206,10 @@ int supervisor_start(struct supervisor *s, int listener)
 
 void supervisor_stop(struct supervisor *s)
 {
+	if (s->n_workers)
+		slog(s, AIRLOCK_LOG_INFO, "supervisor: %lu operations left to the kernel, %lu performed, "
+		     "%lu denied, %lu approvals asked", atomic_load(&s->n_continued),
+		     atomic_load(&s->n_brokered), atomic_load(&s->n_denied), atomic_load(&s->n_asked));
 	atomic_store(&s->stopping, true);
 	for (unsigned i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
@@ -269,7 +273,7 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
 }
 
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
-		      uint32_t access, bool allowed, const char *by, int err)
+		      uint32_t access, bool allowed, const char *by, int err, uint64_t latency_us)
 {
 	if (!s->audit)
 		return;
@@ -285,6 +289,7 @@ void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const cha
 	struct audit_event e = {
 		.pid = pid, .comm = comm, .operation = op, .path = path, .access = access,
 		.result = allowed ? "allow" : "deny", .by = by, .error = allowed ? 0 : err,
+		.latency_us = latency_us,
 	};
 	audit_log(s->audit, &e);
 }
@@ -396,7 +401,7 @@ static void *approval_main(void *arg)
 	} else {
 		if (notify_id_valid(s->listener, p->req.id) == 0)
 			notify_fail(s->listener, p->req.id, EACCES);
-		supervisor_audit(s, (pid_t)p->req.pid, p->op, p->path, p->access, false, "approver", EACCES);
+		supervisor_audit(s, (pid_t)p->req.pid, p->op, p->path, p->access, false, "approver", EACCES, 0);
 		supervisor_tell_denied(s, p->op, p->path, p->access, "approver");
 		if (ans.reason[0])
 			slog(s, AIRLOCK_LOG_INFO, "approver: %s", ans.reason);

@@ -84,7 +84,7 @@ bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int a
 /* Does a deny rule withhold any of access from this object, whatever its name? */
 bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access);
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
-		      uint32_t access, bool allowed, const char *by, int err);
+		      uint32_t access, bool allowed, const char *by, int err, uint64_t latency_us);
 /* Tell the user once per path why something was denied and how to allow it. */
 void supervisor_tell_denied(struct supervisor *s, const char *op, const char *path,
 			    uint32_t access, const char *by);
