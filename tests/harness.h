@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +155,28 @@ static inline void harness_diag(const char *file, int line, const char *fmt, ...
 		_exit(HARNESS_SKIP_STATUS);                                        \
 	} while (0)
 
+static inline void harness_reap_orphans(void)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	for (int round = 0; round < 100; round++) {
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (n == 0)
+			return;
+		for (char *p = buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, NULL, 0);
+		}
+	}
+}
+
 static inline int harness_run_one(const struct harness_test *t, unsigned n)
 {
 	int pipefd[2];
@@ -180,14 +204,18 @@ static inline int harness_run_one(const struct harness_test *t, unsigned n)
 		_exit(harness_failed_expect ? 1 : 0);
 	}
 	close(pipefd[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* Whatever the test left behind goes with it: its process group, and every orphan it
+	 * made (we are their subreaper), even in a group or session of its own, so that none
+	 * keeps our pipes open or outlives the suite. */
+	kill(-pid, SIGKILL);
+	harness_reap_orphans();
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	ssize_t len = read(pipefd[0], reason, sizeof(reason) - 1);
 	if (len > 0)
 		reason[len] = '\0';
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* Whatever the test left behind in its own process group goes with it. */
-	kill(-pid, SIGKILL);
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == HARNESS_SKIP_STATUS) {
 		printf("ok %u - %s # SKIP %s\n", n, t->name, reason);
@@ -211,6 +239,7 @@ static inline int harness_main(int argc, char **argv)
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (unsigned i = 0; i < harness_ntests; i++)
 		if (!filter || strstr(harness_tests[i].name, filter))
 			selected++;
