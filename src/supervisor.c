@@ -374,6 +374,9 @@ static void *approval_main(void *arg)
 	struct approval_answer ans;
 	char cmdline[4096];
 
+	/* Its own fs context too: performing the call takes on the requester's umask. */
+	unshare(CLONE_FS);
+
 	read_cmdline((pid_t)p->req.pid, cmdline, sizeof(cmdline));
 	struct approval_request rq = {
 		.id = p->req.id,
