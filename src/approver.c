@@ -357,7 +357,7 @@ static void feed(struct exchange *x)
 				continue;
 			if (errno == EAGAIN)
 				return;
-			/* EPIPE: it closed stdin without reading it all. Its answer still counts. */
+			/* EPIPE: it closed stdin before reading it all. Its answer counts. */
 			x->wfd = safe_close(x->wfd);
 			return;
 		}
@@ -513,7 +513,8 @@ static void parse_answer(const char *buf, size_t len, const struct approval_requ
 		else if (s && !strcmp(s, "session"))
 			scope = GRANT_SESSION;
 		else {
-			set_reason(ret, "approver answer: \"scope\" must be \"once\" or \"session\"");
+			set_reason(ret,
+				   "approver answer: \"scope\" must be \"once\" or \"session\"");
 			return;
 		}
 	}
@@ -522,7 +523,8 @@ static void parse_answer(const char *buf, size_t len, const struct approval_requ
 	if ((v = json_object_get(o, "ttl_s"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    (uint64_t)json_integer_value(v) > TTL_MAX_S) {
-			set_reason(ret, "approver answer: \"ttl_s\" must be an integer from 0 to %llu",
+			set_reason(ret,
+				   "approver answer: \"ttl_s\" must be an integer from 0 to %llu",
 				   TTL_MAX_S);
 			return;
 		}
