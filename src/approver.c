@@ -312,12 +312,12 @@ out:
 
 struct exchange {
 	pid_t pid;
-	int wfd, rfd, pidfd;
+	int wfd, rfd, pidfd, cancel_fd;
 	const char *req;
 	size_t req_len, req_off;
 	char *buf; /* ANSWER_MAX + 1 bytes */
 	size_t len;
-	bool eof, exited, overflow, timed_out;
+	bool eof, exited, overflow, timed_out, cancelled;
 };
 
 /* Read what is there. Returns false when the exchange must stop (overflow). */
@@ -389,9 +389,13 @@ static void run_exchange(struct exchange *x, unsigned timeout_ms)
 			return;
 		}
 		uint64_t left = deadline - now;
-		struct pollfd p[3];
+		struct pollfd p[4];
 		nfds_t n = 0;
-		int iw = -1, ir = -1, ip = -1;
+		int iw = -1, ir = -1, ip = -1, ic = -1;
+		if (x->cancel_fd >= 0) {
+			ic = (int)n;
+			p[n++] = (struct pollfd){ .fd = x->cancel_fd, .events = POLLIN };
+		}
 		if (x->wfd >= 0) {
 			iw = (int)n;
 			p[n++] = (struct pollfd){ .fd = x->wfd, .events = POLLOUT };
@@ -413,6 +417,10 @@ static void run_exchange(struct exchange *x, unsigned timeout_ms)
 		}
 		if (r <= 0 && x->pidfd >= 0)
 			continue;
+		if (ic >= 0 && p[ic].revents) {
+			x->cancelled = true;
+			return;
+		}
 		if (iw >= 0 && p[iw].revents)
 			feed(x);
 		if (ir >= 0 && p[ir].revents && !drain(x))
@@ -587,6 +595,13 @@ static void parse_answer(const char *buf, size_t len, const struct approval_requ
 int approver_cmd_ask(const char *cmd, unsigned timeout_ms, const struct approval_request *rq,
 		     struct approval_answer *ret)
 {
+	return approver_cmd_ask_cancellable(cmd, timeout_ms, rq, -1, ret);
+}
+
+int approver_cmd_ask_cancellable(const char *cmd, unsigned timeout_ms,
+				 const struct approval_request *rq, int cancel_fd,
+				 struct approval_answer *ret)
+{
 	int r;
 
 	if (!ret)
@@ -644,6 +659,7 @@ int approver_cmd_ask(const char *cmd, unsigned timeout_ms, const struct approval
 		.wfd = TAKE_FD(in_w),
 		.rfd = out_r,
 		.pidfd = pidfd,
+		.cancel_fd = cancel_fd,
 		.req = req,
 		.req_len = strlen(req),
 		.buf = buf,
@@ -665,6 +681,10 @@ int approver_cmd_ask(const char *cmd, unsigned timeout_ms, const struct approval
 		}
 	}
 
+	if (x.cancelled) {
+		set_reason(ret, "the session ended before the approver answered");
+		return 0;
+	}
 	if (x.timed_out) {
 		set_reason(ret, "approver timed out after %u ms", timeout_ms);
 		return 0;

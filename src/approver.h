@@ -45,3 +45,9 @@ struct approval_answer {
  */
 int approver_cmd_ask(const char *cmd, unsigned timeout_ms, const struct approval_request *rq,
 		     struct approval_answer *ret);
+
+/* The same, but it gives up (deny, approver killed) as soon as cancel_fd becomes readable:
+ * the supervisor's way to end pending approvals when the session ends. */
+int approver_cmd_ask_cancellable(const char *cmd, unsigned timeout_ms,
+				 const struct approval_request *rq, int cancel_fd,
+				 struct approval_answer *ret);

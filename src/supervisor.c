@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -135,6 +136,9 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
 
 	memset(s, 0, sizeof(*s));
 	s->listener = -EBADF;
+	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->cancel_fd < 0)
+		return -errno;
 	s->policy = policy;
 	s->approve_timeout_ms = 60000;
 	pthread_mutex_init(&s->lock, NULL);
@@ -214,15 +218,20 @@ void supervisor_stop(struct supervisor *s)
 	for (unsigned i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
 	s->n_workers = 0;
-	/* Approvals in flight finish within their timeout (their requesters are gone). */
-	for (unsigned waited = 0; atomic_load(&s->pending) > 0 && waited < s->approve_timeout_ms + 2000;
-	     waited += 10)
-		usleep(10000);
+	/* Approvals in flight have nobody left to answer: end them (their approvers are killed)
+	 * and wait until their threads are done with us. */
+	uint64_t one = 1;
+	if (write(s->cancel_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd write only fails on overflow, which one write cannot cause */
+	}
+	while (atomic_load(&s->pending) > 0)
+		usleep(1000);
 }
 
 void supervisor_done(struct supervisor *s)
 {
 	s->listener = safe_close(s->listener);
+	s->cancel_fd = safe_close(s->cancel_fd);
 	s->grants = grant_table_free(s->grants);
 	free(s->deny_inodes);
 	strv_free(s->alias_from);
@@ -387,7 +396,7 @@ static void *approval_main(void *arg)
 		.access = p->access,
 		.session = s->session,
 	};
-	approver_cmd_ask(s->approve_cmd, s->approve_timeout_ms, &rq, &ans);
+	approver_cmd_ask_cancellable(s->approve_cmd, s->approve_timeout_ms, &rq, s->cancel_fd, &ans);
 	if (ans.allow) {
 		uint64_t ttl = ans.ttl_s * UINT64_C(1000000000);
 		int r = grant_add(s->grants, ans.path, ans.subtree, p->access, ans.scope, ttl,
@@ -405,7 +414,8 @@ static void *approval_main(void *arg)
 		if (notify_id_valid(s->listener, p->req.id) == 0)
 			notify_fail(s->listener, p->req.id, EACCES);
 		supervisor_audit(s, (pid_t)p->req.pid, p->op, p->path, p->access, false, "approver", EACCES, 0);
-		supervisor_tell_denied(s, p->op, p->path, p->access, "approver");
+		if (!atomic_load(&s->stopping))
+			supervisor_tell_denied(s, p->op, p->path, p->access, "approver");
 		if (ans.reason[0])
 			slog(s, AIRLOCK_LOG_INFO, "approver: %s", ans.reason);
 	}

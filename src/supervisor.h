@@ -46,6 +46,7 @@ struct supervisor {
 	pthread_t workers[SUPERVISOR_WORKERS];
 	unsigned n_workers;
 	atomic_int pending;                   /* approvals in flight */
+	int cancel_fd;                        /* eventfd: readable once the session ends */
 	atomic_bool stopping;
 	pthread_mutex_t lock;                 /* for the notices below */
 	char **told;                          /* paths the user was already told about */
