@@ -305,8 +305,8 @@ TEST(session_end_cancels_pending_approvals)
 	setup();
 	snprintf(approver, sizeof(approver), "%s/slow.sh", f.root);
 	e2e_write_file(approver, "#!/bin/sh\nexec sleep 600\n", 0755);
-	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "sh", "-c",
-				 "cat \"$HOME/notes/n.txt\" & sleep 0.2; exit 0"));
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--approve-timeout",
+				 "10m", "--", "sh", "-c", "cat \"$HOME/notes/n.txt\" & sleep 0.2; exit 0"));
 	ASSERT_NOT_CONTAINS(r.out, "note");
 	/* The approver's sleep is gone too (its process group was killed). */
 	ASSERT_NE(0, system("pgrep -f '[s]leep 600' >/dev/null"));
