@@ -144,6 +144,19 @@ static void performed(struct call *c, const char *path, uint32_t access, const c
 	supervisor_audit(c->s, c->tid, c->name, path, access, true, by, 0, elapsed_us(c));
 }
 
+/* What the floor and the allow rules give path, without grants (they are per object). */
+static uint32_t standing_access(const struct supervisor *s, const char *path)
+{
+	uint32_t bits = 0;
+	for (uint32_t bit = 1; bit <= AIRLOCK_ACCESS_EXEC; bit <<= 1) {
+		uint32_t effect;
+		if (floor_grants(s->policy, path, bit) ||
+		    (policy_decide(s->policy, path, bit, &effect) && effect == AIRLOCK_EFFECT_ALLOW))
+			bits |= bit;
+	}
+	return bits;
+}
+
 /* Is every bit of access on path granted by the floor? */
 static bool floor_all(const struct compiled_policy *p, const char *path, uint32_t access)
 {
@@ -254,7 +267,11 @@ static enum verdict judge(struct call *c, const struct target *t, uint32_t acces
 	}
 }
 
-/* Read the path argument, pin its base; then prove the request still pends. */
+/* fetch_path(): the request is gone (its thread died or was interrupted): answer nothing. */
+#define GONE 1
+
+/* Read the path argument, pin its base; then prove the request still pends. Returns 0, GONE,
+ * or -errno from reading or resolving the base. */
 static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, int *ret_base)
 {
 	const struct seccomp_notif *req = c->req;
@@ -267,7 +284,7 @@ static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, in
 		return r;
 	if (notify_id_valid(c->fd, req->id) < 0) {
 		*ret_base = safe_close(*ret_base);
-		return -ESRCH;
+		return GONE;
 	}
 	return 0;
 }
@@ -365,7 +382,7 @@ static void do_open(struct call *c, const struct layout *l)
 		return;
 
 	r = fetch_path(c, l->dirfd, l->path, path, &base);
-	if (r == -ESRCH)
+	if (r == GONE)
 		return;
 	if (r < 0)
 		return answer_continue(c);
@@ -453,7 +470,7 @@ static bool get_target(struct call *c, int dirfd_arg, int path_arg, bool follow,
 	char path[PATH_MAX];
 	_cleanup_close_ int base = -EBADF;
 	int r = fetch_path(c, dirfd_arg, path_arg, path, &base);
-	if (r == -ESRCH)
+	if (r == GONE)
 		return false;
 	if (r == 0)
 		r = resolve_target(base, path, follow, t);
@@ -610,8 +627,20 @@ static void do_two(struct call *c, const struct layout *l)
 		return answer_continue(c); /* ENOENT / EEXIST from the kernel */
 	}
 
-	/* Both ends must be allowed: the source is changed (rename) or read (link). */
+	/*
+	 * Both ends must be allowed: the source is changed (rename) or read (link). And, as
+	 * Landlock's REFER right has it, an object may not gain access by its new name: if the
+	 * rules give the destination a right the source lacks (a read-only file linked into a
+	 * writable tree, a file moved from where it could not be executed to where it can), the
+	 * answer is EXDEV, and mv falls back to copy and remove, each checked on its own.
+	 * Test: tests/e2e/test-supervisor.c (no_access_gained_by_a_new_name).
+	 */
 	uint32_t from_access = c->kind == OP_RENAME ? W : R;
+	if (c->kind != OP_SYMLINK &&
+	    (standing_access(c->s, to.path) & ~standing_access(c->s, from.path))) {
+		answer_error(c, EXDEV);
+		goto out;
+	}
 	const char *by_from = "floor", *by_to;
 	enum verdict vf = VERDICT_CONTINUE;
 	bool floor_both = floor_all(c->s->policy, to.path, W) &&

@@ -298,6 +298,28 @@ TEST(supervisor_denies_fifo_and_devices_through_grants)
 				 e2e_path("%s/fifo", NOTES)));
 }
 
+/* A file must not gain access by a new name: a hardlink of a read-only note (by rule, or by a
+ * read grant) into the writable project is refused with EXDEV, and the note stays as it was. */
+TEST(no_access_gained_by_a_new_name)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	const char *script = "rm -f ./n; ln \"$HOME/notes/n.txt\" ./n 2>&1; echo x >> ./n; cat \"$HOME/notes/n.txt\"";
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--read", NOTES, "--", "sh", "-c", script));
+	ASSERT_CONTAINS(r.out, "Invalid cross-device link");
+	ASSERT_CONTAINS(r.out, "note\n");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "sh", "-c", script));
+	ASSERT_CONTAINS(r.out, "Invalid cross-device link");
+	char buf[64];
+	ASSERT_EQ(0, e2e_read_file(e2e_path("%s/n.txt", NOTES), buf, sizeof(buf)));
+	ASSERT_STREQ("note\n", buf);
+	/* mv across such a boundary still works: mv copies and removes, each checked. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", e2e_path("%s:rw", NOTES), "--approve-cmd", approver,
+				 "--", "sh", "-c", "mv \"$HOME/notes/n.txt\" ./moved && cat ./moved"));
+	ASSERT_STREQ("note\n", r.out);
+	ASSERT_NE(0, access(e2e_path("%s/n.txt", NOTES), F_OK));
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
