@@ -17,6 +17,11 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/openat2.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,8 @@ enum op_kind {
 	OP_CHMOD,
 	OP_CHOWN,
 	OP_UTIMENS,
+	OP_CONNECT,
+	OP_BIND,
 };
 
 struct call {
@@ -104,6 +111,8 @@ static const struct layout layouts[] = {
 	{ SYS_lchown, OP_CHOWN, "chown", NONE, 0, NONE, NONE, NONE, NONE, 1, AT_SYMLINK_NOFOLLOW },
 	{ SYS_fchownat, OP_CHOWN, "chown", 0, 1, NONE, NONE, 4, NONE, 2, 0 },
 	{ SYS_utimensat, OP_UTIMENS, "utimes", 0, 1, NONE, NONE, 3, NONE, 2, 0 },
+	{ SYS_connect, OP_CONNECT, "connect", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
+	{ SYS_bind, OP_BIND, "bind", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
 };
 
 static const struct layout *find_layout(int nr)
@@ -679,6 +688,183 @@ out:
 	target_done(&to);
 }
 
+/* ---- sockets ---- */
+
+/* The requester's socket, as our own fd (the same open file description). */
+static int get_socket(pid_t tid, int fd)
+{
+	/* PIDFD_THREAD (O_EXCL, 6.9): the thread's own fd table, even after unshare(FILES). */
+	int pidfd = (int)syscall(SYS_pidfd_open, tid, O_EXCL);
+	if (pidfd < 0)
+		pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd < 0)
+		return -errno;
+	int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int e = errno;
+	close(pidfd);
+	return sfd < 0 ? -e : sfd;
+}
+
+struct pending_connect {
+	struct supervisor *s;
+	uint64_t id;
+	int sfd;
+};
+
+/* A blocking connect in progress: wait for it off the workers, or until the session ends. */
+static void *connect_main(void *arg)
+{
+	struct pending_connect *p = arg;
+	struct pollfd pf[2] = { { p->sfd, POLLOUT, 0 }, { p->s->cancel_fd, POLLIN, 0 } };
+	int err = EINTR;
+	while (poll(pf, 2, -1) < 0 && errno == EINTR)
+		;
+	if (pf[0].revents) {
+		socklen_t len = sizeof(err);
+		if (getsockopt(p->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+	}
+	if (err)
+		notify_fail(p->s->listener, p->id, err);
+	else
+		notify_return(p->s->listener, p->id, 0);
+	struct supervisor *s = p->s;
+	close(p->sfd);
+	free(p);
+	atomic_fetch_sub(&s->pending, 1);
+	return NULL;
+}
+
+/*
+ * connect/bind, trapped when Unix sockets are mediated. The supervisor performs the call on the
+ * requester's own socket (pidfd_getfd) with the address it read once: AF_UNIX pathnames by
+ * policy, resolved like any path and reached through the resolved directory (never the string
+ * again); abstract names refused (Landlock's scope would refuse those outside the sandbox, and
+ * our connect would not be scoped); TCP only when the network is on (our connect would not be
+ * checked by Landlock's TCP rules). Test: tests/e2e/test-supervisor.c (unix_sockets_by_policy).
+ */
+static void do_socket(struct call *c)
+{
+	const struct seccomp_notif *req = c->req;
+	struct sockaddr_storage ss;
+	uint32_t len = (uint32_t)req->data.args[2];
+	_cleanup_close_ int sfd = -EBADF;
+
+	if (len > sizeof(ss) || len < sizeof(sa_family_t))
+		return answer_error(c, EINVAL);
+	memset(&ss, 0, sizeof(ss));
+	if (mem_read(c->tid, req->data.args[1], &ss, len) < 0)
+		return answer_error(c, EFAULT);
+	sfd = get_socket(c->tid, arg_int(req, 0));
+	if (sfd < 0)
+		return answer_error(c, sfd == -EBADF ? EBADF : EACCES);
+	if (notify_id_valid(c->fd, req->id) < 0)
+		return;
+	int domain;
+	socklen_t dl = sizeof(domain);
+	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
+		return answer_error(c, errno == ENOTSOCK ? ENOTSOCK : EBADF);
+
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
+	if (domain == AF_INET || domain == AF_INET6) {
+		if (!c->s->policy->network)
+			return deny(c, "(network)", W, "rule", EACCES);
+		if (c->kind == OP_BIND)
+			return bind(sfd, sa, len) < 0 ? answer_error(c, errno) : (void)notify_return(c->fd, req->id, 0);
+		/* Connect without blocking a worker: O_NONBLOCK just for our call (the
+		 * requester waits in connect() meanwhile), then wait off the workers. */
+		int fl = fcntl(sfd, F_GETFL);
+		bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
+		if (blocking)
+			fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
+		int r = connect(sfd, sa, len), e = errno;
+		if (blocking)
+			fcntl(sfd, F_SETFL, fl);
+		if (r == 0)
+			return (void)notify_return(c->fd, req->id, 0);
+		if (e != EINPROGRESS || !blocking)
+			return answer_error(c, e);
+		struct pending_connect *p = malloc(sizeof(*p));
+		pthread_t t;
+		pthread_attr_t at;
+		if (!p || atomic_fetch_add(&c->s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
+			if (p)
+				atomic_fetch_sub(&c->s->pending, 1);
+			free(p);
+			return answer_error(c, EAGAIN);
+		}
+		*p = (struct pending_connect){ c->s, req->id, TAKE_FD(sfd) };
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &at, connect_main, p) != 0) {
+			close(p->sfd);
+			free(p);
+			atomic_fetch_sub(&c->s->pending, 1);
+			answer_error(c, EAGAIN);
+		}
+		pthread_attr_destroy(&at);
+		return;
+	}
+	if (domain != AF_UNIX || ss.ss_family != AF_UNIX)
+		return answer_error(c, domain == AF_UNIX ? EINVAL : EACCES);
+
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
+	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+	if (len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0') {
+		/* Unnamed (autobind) or abstract: a bind is harmless, a connect is refused. */
+		if (c->kind == OP_BIND)
+			return bind(sfd, sa, len) < 0 ? answer_error(c, errno) : (void)notify_return(c->fd, req->id, 0);
+		return deny(c, "(abstract unix socket)", W, "rule", EPERM);
+	}
+	char path[sizeof(un->sun_path) + 1];
+	memcpy(path, un->sun_path, plen);
+	path[plen] = '\0';
+
+	_cleanup_close_ int base = -EBADF;
+	struct target t = { .dir = -EBADF };
+	int r = resolve_base(c->tid, AT_FDCWD, path, &base);
+	if (r == 0)
+		r = resolve_target(base, path, c->kind == OP_CONNECT, &t);
+	if (r != 0) {
+		target_done(&t);
+		return answer_error(c, r == RESOLVE_PROC ? EACCES : -r);
+	}
+	if (c->kind == OP_CONNECT && (!t.exists || !S_ISSOCK(t.st.st_mode))) {
+		target_done(&t);
+		return answer_error(c, t.exists ? ECONNREFUSED : ENOENT);
+	}
+	if (c->kind == OP_BIND && t.exists) {
+		target_done(&t);
+		return answer_error(c, EADDRINUSE);
+	}
+	const char *by;
+	if (judge(c, &t, W, false, &by) != VERDICT_PERFORM) {
+		target_done(&t);
+		return;
+	}
+	/* Reach the object through the directory we resolved, not the sandbox's string. */
+	struct sockaddr_un via = { .sun_family = AF_UNIX };
+	if (snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d/%s", t.dir, t.leaf) >=
+	    (int)sizeof(via.sun_path)) {
+		target_done(&t);
+		return answer_error(c, ENAMETOOLONG);
+	}
+	uid_t uid;
+	gid_t gid;
+	if (c->kind == OP_BIND)
+		take_on_identity(c->tid, &uid, &gid);
+	r = c->kind == OP_BIND ? bind(sfd, (struct sockaddr *)&via, sizeof(via))
+			       : connect(sfd, (struct sockaddr *)&via, sizeof(via));
+	int e = errno;
+	if (c->kind == OP_BIND)
+		drop_identity();
+	if (r < 0)
+		answer_error(c, e);
+	else if (notify_return(c->fd, req->id, 0) == 0)
+		performed(c, t.path, W, by);
+	target_done(&t);
+}
+
 void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks)
 {
 	const struct layout *l = find_layout(req->data.nr);
@@ -703,6 +889,10 @@ void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int as
 	case OP_LINK:
 	case OP_SYMLINK:
 		do_two(&c, l);
+		break;
+	case OP_CONNECT:
+	case OP_BIND:
+		do_socket(&c);
 		break;
 	default:
 		do_simple(&c, l);

@@ -201,6 +201,14 @@ static const struct sysref notified[] = {
 	SYS(fchownat),
 };
 
+/* With Unix sockets mediated: where a socket connects or binds is decided by the supervisor,
+ * which performs the call itself (CONTINUE would let another thread swap the fd or the address
+ * after the check). */
+static const struct sysref socket_calls[] = {
+	SYS(connect),
+	SYS(bind),
+};
+
 /* Path metadata calls the supervisor does not perform (yet): refused in supervised mode.
  * xattrs get ENOTSUP, which programs take as "this filesystem has none". */
 static const struct sysref unsupervised_xattr[] = {
@@ -339,8 +347,19 @@ static int add_socket_family_rules(scmp_filter_ctx ctx, const struct filter_opts
 	const uint32_t eacces = SCMP_ACT_ERRNO(EACCES);
 	int r;
 
+	bool unix_ok = opts->unix_sockets || opts->unix_mediated;
+
+	if (opts->unix_mediated && !opts->unix_sockets) {
+		/* A datagram socket could sendto() any path, and sendmsg's address is in memory
+		 * we cannot see: only connection-mode Unix sockets, whose connect() is trapped. */
+		r = rule(ctx, eacces, &(const struct sysref){ "socket", 0 }, 2,
+			 (const struct scmp_arg_cmp[]){ LOW32_EQ(0, AF_UNIX),
+							LOW32_MASKED(1, 0xf, SOCK_DGRAM) });
+		if (r < 0)
+			return r;
+	}
 	if (opts->net_off) {
-		if (!opts->unix_sockets)
+		if (!unix_ok)
 			return rule_low32_at_least(ctx, eacces, "socket", 0, 0);
 		r = rule1(ctx, eacces, "socket", LOW32_EQ(0, AF_UNSPEC));
 		if (r < 0)
@@ -350,7 +369,7 @@ static int add_socket_family_rules(scmp_filter_ctx ctx, const struct filter_opts
 
 	/* Families below AF_INET6 one by one, then everything above it. */
 	for (uint32_t family = AF_UNSPEC; family < AF_INET6; family++) {
-		if (family == AF_INET || (family == AF_UNIX && opts->unix_sockets))
+		if (family == AF_INET || (family == AF_UNIX && unix_ok))
 			continue;
 		r = rule1(ctx, eacces, "socket", LOW32_EQ(0, family));
 		if (r < 0)
@@ -449,6 +468,11 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 		r = rule1(ctx, SCMP_ACT_NOTIFY, "utimensat", SCMP_A1_64(SCMP_CMP_NE, 0));
 		if (r < 0)
 			return r;
+		if (opts->unix_mediated) {
+			r = rule_each(ctx, SCMP_ACT_NOTIFY, socket_calls, ELEMENTSOF(socket_calls));
+			if (r < 0)
+				return r;
+		}
 	} else if (!opts->path_metadata) {
 		r = rule_each(ctx, eperm, path_metadata, ELEMENTSOF(path_metadata));
 		if (r < 0)

@@ -18,6 +18,9 @@ struct filter_opts {
 	bool notify;        /* supervised: trap the path operations (see filter.c) with
 			     * SECCOMP_RET_USER_NOTIF; path metadata calls are then decided by the
 			     * supervisor, whatever path_metadata says */
+	bool unix_mediated; /* with notify and without unix_sockets: stream and seqpacket
+			     * socket(AF_UNIX) allowed, connect() and bind() trapped so that the
+			     * supervisor decides each pathname by policy; datagram ones still denied */
 	int protect_pid;    /* > 0: signals and pidfds aimed at this pid, and kill(-1, ...), get
 			     * EPERM. For kernels without Landlock's signal scope (ABI < 6). */
 };

@@ -179,6 +179,7 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 		.protect_pid = sb->abi.abi < 6 ? getpid() : 0,
 		.notify = !(flags & AIRLOCK_SANDBOX_STATIC),
 	};
+	fo.unix_mediated = fo.notify && !fo.unix_sockets;
 	sb->supervised = fo.notify;
 	if (sb->supervised) {
 		r = supervisor_init(&sb->sup, sb->policy);

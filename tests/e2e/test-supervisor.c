@@ -4,7 +4,9 @@
  * operation class approved and denied, secrets that no grant unlocks, and the static twin.
  * Approvers are small shell scripts that log every request they get.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "e2e.h"
 
@@ -318,6 +320,62 @@ TEST(no_access_gained_by_a_new_name)
 				 "--", "sh", "-c", "mv \"$HOME/notes/n.txt\" ./moved && cat ./moved"));
 	ASSERT_STREQ("note\n", r.out);
 	ASSERT_NE(0, access(e2e_path("%s/n.txt", NOTES), F_OK));
+}
+
+/* Unix sockets, supervised: the sandbox can create stream sockets, and where they connect or
+ * bind is decided like any path. A socket outside the policy (a session bus, an agent) stays
+ * out of reach; one in the project works; one under an "ask" rule needs the approver. */
+TEST(unix_sockets_by_policy)
+{
+	setup();
+	const char *outside = e2e_path("%s/bus.sock", f.root);
+	const char *asked_sock = e2e_path("%s/agent.sock", NOTES);
+	int l1 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), l2 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a1 = { .sun_family = AF_UNIX }, a2 = { .sun_family = AF_UNIX };
+	snprintf(a1.sun_path, sizeof(a1.sun_path), "%s", outside);
+	snprintf(a2.sun_path, sizeof(a2.sun_path), "%s", asked_sock);
+	ASSERT_EQ(0, bind(l1, (struct sockaddr *)&a1, sizeof(a1)));
+	ASSERT_EQ(0, bind(l2, (struct sockaddr *)&a2, sizeof(a2)));
+	ASSERT_EQ(0, listen(l1, 8));
+	ASSERT_EQ(0, listen(l2, 8));
+	const char *py =
+		"import socket, sys\n"
+		"def tryit(what, fam, typ, addr):\n"
+		"    try:\n"
+		"        s = socket.socket(fam, typ); s.connect(addr); print(what, 'connected')\n"
+		"    except OSError as e:\n"
+		"        print(what, e.errno)\n"
+		"tryit('outside', socket.AF_UNIX, socket.SOCK_STREAM, sys.argv[1])\n"
+		"tryit('asked', socket.AF_UNIX, socket.SOCK_STREAM, sys.argv[2])\n"
+		"tryit('abstract', socket.AF_UNIX, socket.SOCK_STREAM, '\\0airlock-test-none')\n"
+		"try:\n"
+		"    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); print('dgram created')\n"
+		"except OSError as e:\n"
+		"    print('dgram', e.errno)\n"
+		"import os\n"
+		"if os.path.exists('p.sock'): os.unlink('p.sock')\n"
+		"srv = socket.socket(socket.AF_UNIX); srv.bind('p.sock'); srv.listen()\n"
+		"cli = socket.socket(socket.AF_UNIX); cli.connect('p.sock'); con, _ = srv.accept()\n"
+		"cli.sendall(b'hi'); print('project', con.recv(2).decode())\n";
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--", "/usr/bin/python3", "-c", py, outside, asked_sock));
+	ASSERT_STREQ("outside 13\nasked 13\nabstract 1\ndgram 13\nproject hi\n", r.out);
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	if (e2e_airlock(&r, "run", "--ask", e2e_path("%s:rw", NOTES), "--approve-cmd", approver, "--",
+			"/usr/bin/python3", "-c", py, outside, asked_sock) != 0)
+		FAIL("exit %d\nout: %s\nerr: %s", r.status, r.out, r.err);
+	ASSERT_CONTAINS(r.out, "outside 13\nasked connected\n");
+	/* Nothing reached the socket outside the policy; the asked one got exactly one. */
+	fcntl(l1, F_SETFL, O_NONBLOCK);
+	fcntl(l2, F_SETFL, O_NONBLOCK);
+	ASSERT_GT(0, accept(l1, NULL, NULL));
+	int c2 = accept(l2, NULL, NULL);
+	ASSERT_GE(c2, 0);
+	ASSERT_GT(0, accept(l2, NULL, NULL));
+	/* --static: no mediation, so no Unix sockets at all. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--static", "--", "/usr/bin/python3", "-c",
+				 "import socket\ntry:\n socket.socket(socket.AF_UNIX); print('created')\n"
+				 "except OSError as e:\n print(e.errno)\n"));
+	ASSERT_STREQ("13\n", r.out);
 }
 
 /* When the command ends, approvals still pending end with it: an approver that would take ten
