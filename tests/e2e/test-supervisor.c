@@ -378,6 +378,24 @@ TEST(unix_sockets_by_policy)
 	ASSERT_STREQ("13\n", r.out);
 }
 
+/* Nested: a second listener in the same filter chain is refused by the kernel (EBUSY); the inner
+ * airlock says so and how to go on, and --static works inside. */
+TEST(nested_supervisor_refused_clearly)
+{
+	setup();
+	const char *bin = e2e_airlock_bin();
+	char dir[PATH_MAX];
+	if (bin[0] != '/')
+		SKIP("AIRLOCK_BIN is not an absolute path");
+	snprintf(dir, sizeof(dir), "%s", bin);
+	*strrchr(dir, '/') = '\0';
+	ASSERT_EQ(125, e2e_airlock(&r, "run", "-x", dir, "--", bin, "run", "--", "true"));
+	ASSERT_CONTAINS(r.err, "another seccomp listener");
+	ASSERT_CONTAINS(r.err, "--static");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dir, "--", bin, "run", "--static", "--", "cat", "a.txt"));
+	ASSERT_STREQ("hello\n", r.out);
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
