@@ -54,37 +54,8 @@ static inline void json_unrefp(json_t **j)
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid (as in util.c). */
 static size_t utf8_len(const unsigned char *s)
 {
-	size_t n;
-	uint32_t c, min;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, c = s[0] & 0x1f, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, c = s[0] & 0x0f, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, c = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
-static bool utf8_valid(const char *str)
-{
-	for (const unsigned char *s = (const unsigned char *)str; *s;) {
-		size_t n = utf8_len(s);
-		if (n == 0)
-			return false;
-		s += n;
-	}
-	return true;
+	uint32_t cp;
+	return utf8_decode(s, &cp);
 }
 
 /* A JSON string for s; NULL s is null. Invalid UTF-8 is escaped reversibly (see the top). */

@@ -73,46 +73,6 @@ struct audit {
 int audit_open_queue(const char *path, size_t queue_cap, struct audit **ret);
 void audit_hold(struct audit *a, bool hold);
 
-/* Length of the valid UTF-8 sequence at s (1-4) and its code point, or 0 (as in util.c). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	size_t n;
-	uint32_t c, min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, c = s[0] & 0x1f, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, c = s[0] & 0x0f, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, c = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static bool utf8_valid(const char *str)
-{
-	uint32_t cp;
-	for (const unsigned char *s = (const unsigned char *)str; *s;) {
-		size_t n = utf8_decode(s, &cp);
-		if (n == 0)
-			return false;
-		s += n;
-	}
-	return true;
-}
-
 static bool needs_u_escape(uint32_t c)
 {
 	return c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x200b && c <= 0x200f) ||

@@ -28,14 +28,10 @@ int policy_error(struct airlock_policy *p, int r, const char *fmt, ...)
 
 void policy_log(const struct airlock_policy *p, int level, const char *fmt, ...)
 {
-	if (!p->log)
-		return;
-	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_vcall(p->log, p->log_userdata, level, fmt, ap);
 	va_end(ap);
-	p->log(level, buf, p->log_userdata);
 }
 
 unsigned policy_new_layer(struct airlock_policy *p)

@@ -30,14 +30,10 @@ int sandbox_error(struct airlock_sandbox *sb, int r, const char *fmt, ...)
 
 void sandbox_log(const struct airlock_sandbox *sb, int level, const char *fmt, ...)
 {
-	if (!sb->log)
-		return;
-	char buf[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_vcall(sb->log, sb->log_userdata, level, fmt, ap);
 	va_end(ap);
-	sb->log(level, buf, sb->log_userdata);
 }
 
 int rm_rf_at(int parent, const char *name)

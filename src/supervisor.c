@@ -28,14 +28,10 @@
 static void slog(struct supervisor *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void slog(struct supervisor *s, int level, const char *fmt, ...)
 {
-	if (!s->log)
-		return;
-	char buf[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_vcall(s->log, s->log_userdata, level, fmt, ap);
 	va_end(ap);
-	s->log(level, buf, s->log_userdata);
 }
 
 /* ---- the deny-inode set ---- */

@@ -69,8 +69,7 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid; sets *cp. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
 	if (s[0] < 0x80) {
 		*cp = s[0];
@@ -96,6 +95,18 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 		return 0;
 	*cp = c;
 	return n;
+}
+
+bool utf8_valid(const char *str)
+{
+	uint32_t cp;
+	for (const unsigned char *s = (const unsigned char *)str; *s;) {
+		size_t n = utf8_decode(s, &cp);
+		if (n == 0)
+			return false;
+		s += n;
+	}
+	return true;
 }
 
 static bool is_bidi_or_invisible(uint32_t c)
@@ -299,4 +310,14 @@ int parse_duration(const char *s, uint64_t *ret_seconds)
 		return -EINVAL;
 	*ret_seconds = v * mul;
 	return 0;
+}
+
+void log_vcall(void (*fn)(int, const char *, void *), void *userdata, int level, const char *fmt,
+	       va_list ap)
+{
+	char buf[4096];
+	if (!fn)
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fn(level, buf, userdata);
 }

@@ -22,6 +22,10 @@ void sb_vprintf(struct strbuf *b, const char *fmt, va_list ap) __attribute__((fo
 /* Append s with control characters, bidi controls and invalid UTF-8 escaped (\e, \x1b,
  * \u202e, ...), so that untrusted names cannot rewrite a terminal or hide text. */
 void sb_append_escaped(struct strbuf *b, const char *s);
+/* Length (1-4) of the valid UTF-8 sequence at s, setting *cp; 0 if it is not valid UTF-8
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+size_t utf8_decode(const unsigned char *s, uint32_t *cp);
+bool utf8_valid(const char *s);
 /* Hand the string to the caller (or -ENOMEM); the buffer is reset. */
 int sb_take(struct strbuf *b, char **ret);
 void sb_done(struct strbuf *b);
@@ -54,3 +58,7 @@ static inline void strv_freep(char ***v)
 	strv_free(*v);
 }
 #define _cleanup_strv_free_ __attribute__((cleanup(strv_freep)))
+
+/* Format a message and hand it to a log callback (airlock_log_fn's shape); NULL fn: nothing. */
+void log_vcall(void (*fn)(int, const char *, void *), void *userdata, int level, const char *fmt,
+	       va_list ap) __attribute__((format(printf, 4, 0)));
