@@ -257,6 +257,9 @@ static enum verdict judge(struct call *c, const struct target *t, uint32_t acces
 		deny(c, t->path, access, "deny-inode", EACCES);
 		return VERDICT_DENY;
 	}
+	/* The first answer after an approval is the approver's, later ones the grant's. */
+	if (c->asks < 2 && !strcmp(*by, "grant"))
+		*by = "approver";
 	switch (v) {
 	case VERDICT_DENY:
 		deny(c, t->path, access, *by, EACCES);
@@ -432,12 +435,17 @@ static void do_open(struct call *c, const struct layout *l)
 		target_done(&t);
 		return;
 	}
+	/* A file it creates gets its umask and file-system ids; to open an existing one, ours are
+	 * the same (same user, no_new_privs). */
 	uid_t uid;
 	gid_t gid;
-	take_on_identity(c->tid, &uid, &gid);
+	bool creating = !t.exists && (flags & O_CREAT);
+	if (creating)
+		take_on_identity(c->tid, &uid, &gid);
 	/* Truncate only after checking what we opened; never block opening. */
 	int fd = openat2_leaf(&t, (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
-	drop_identity();
+	if (creating)
+		drop_identity();
 	if (fd < 0) {
 		answer_error(c, -fd);
 		target_done(&t);

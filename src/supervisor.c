@@ -164,22 +164,23 @@ static void *worker_main(void *arg)
 	unshare(CLONE_FS);
 	if (notify_buf_init(&b) < 0)
 		return NULL;
-	while (!atomic_load(&s->stopping)) {
-		struct pollfd p = { s->listener, POLLIN, 0 };
-		int k = poll(&p, 1, 500);
-		if (k < 0 && errno != EINTR)
-			break;
-		if (k <= 0)
-			continue;
-		/* POLLHUP: the last task under the filter is gone; RECV would fail forever. */
-		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-			break;
+	for (;;) {
+		/* RECV blocks until a request comes; no poll() first, one syscall less per call. */
 		int r = notify_recv(s->listener, &b);
-		if (r == -ENOENT || r == -EINTR)
+		if (r == 0) {
+			broker_handle(s, b.req, 2);
 			continue;
-		if (r < 0)
+		}
+		if (r == -EINTR)
+			continue;
+		if (r != -ENOENT)
 			break;
-		broker_handle(s, b.req, 2);
+		/* ENOENT: the requester died before we got its request, or no task is left under
+		 * the filter, and then RECV fails at once forever: POLLHUP tells them apart. */
+		struct pollfd p = { s->listener, POLLIN, 0 };
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+		    !(p.revents & POLLIN))
+			break;
 	}
 	notify_buf_done(&b);
 	return NULL;
@@ -206,10 +207,7 @@ int supervisor_start(struct supervisor *s, int listener)
 
 void supervisor_stop(struct supervisor *s)
 {
-	if (s->n_workers)
-		slog(s, AIRLOCK_LOG_INFO, "supervisor: %lu operations left to the kernel, %lu performed, "
-		     "%lu denied, %lu approvals asked", atomic_load(&s->n_continued),
-		     atomic_load(&s->n_brokered), atomic_load(&s->n_denied), atomic_load(&s->n_asked));
+	bool started = s->n_workers > 0;
 	atomic_store(&s->stopping, true);
 	for (unsigned i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
@@ -222,6 +220,10 @@ void supervisor_stop(struct supervisor *s)
 	}
 	while (atomic_load(&s->pending) > 0)
 		usleep(1000);
+	if (started)
+		slog(s, AIRLOCK_LOG_INFO, "supervisor: %lu operations left to the kernel, %lu performed, "
+		     "%lu denied, %lu approvals asked", atomic_load(&s->n_continued),
+		     atomic_load(&s->n_brokered), atomic_load(&s->n_denied), atomic_load(&s->n_asked));
 }
 
 void supervisor_done(struct supervisor *s)

@@ -258,7 +258,7 @@ TEST(audit_trail)
 	char buf[65536];
 	ASSERT_EQ(0, e2e_read_file(log, buf, sizeof(buf)));
 	ASSERT_CONTAINS(buf, "\"result\":\"allow\"");
-	ASSERT_CONTAINS(buf, "\"by\":\"grant\"");
+	ASSERT_CONTAINS(buf, "\"by\":\"approver\"");
 	ASSERT_CONTAINS(buf, "\"result\":\"deny\"");
 	ASSERT_CONTAINS(buf, "id_rsa");
 	ASSERT_NOT_CONTAINS(buf, f.canary);
