@@ -63,6 +63,7 @@ struct call {
 	enum op_kind kind;
 	const char *name;
 	int asks;
+	const struct approval *approved;
 	struct timespec start;
 };
 
@@ -190,6 +191,9 @@ static bool fast_continue(struct call *c, int dirfd_arg, int path_arg, uint32_t 
 	char raw[PATH_MAX], cwd[PATH_MAX], lex[PATH_MAX];
 	_cleanup_free_ char *norm = NULL;
 
+	if (c->s->careful)
+		return false;
+
 	if (dirfd_arg != NONE && arg_int(c->req, dirfd_arg) != AT_FDCWD) {
 		/* A dirfd: only an absolute path ignores it; we would have to read it first. */
 		if (mem_read_path(c->tid, c->req->data.args[path_arg], raw) <= 0 || raw[0] != '/')
@@ -232,9 +236,10 @@ static bool fast_continue(struct call *c, int dirfd_arg, int path_arg, uint32_t 
 	}
 	if (!floor_all(c->s->policy, path, access))
 		return false;
+	/* Never stat /proc paths here: /proc/self would be ours (invariant 7). */
 	struct stat st;
-	if (c->s->n_deny_inodes && stat(path, &st) == 0 && st.st_nlink > 1 &&
-	    supervisor_denied_inode(c->s, &st, access))
+	if (c->s->n_deny_inodes && !path_is_beneath(path, "/proc") && stat(path, &st) == 0 &&
+	    st.st_nlink > 1 && supervisor_denied_inode(c->s, &st, access))
 		return false;
 	answer_continue(c);
 	return true;
@@ -251,6 +256,17 @@ static enum verdict judge(struct call *c, const struct target *t, uint32_t acces
 	bool floor_ok = landlock && floor_all(c->s->policy, t->path, access);
 	enum verdict v = supervisor_decide(c->s, t->path, access, floor_ok, by);
 
+	/* The approval this request was re-handled for: only for the object it was given for. */
+	if (v == VERDICT_ASK && c->approved && c->approved->once &&
+	    !strcmp(c->approved->path, t->path) && !(access & ~c->approved->access)) {
+		v = VERDICT_PERFORM;
+		*by = "approver";
+	}
+	/* Where another name of a denied object exists, the floor is not enough: the kernel
+	 * would re-resolve the path after us. Check the object ourselves. */
+	if (v == VERDICT_CONTINUE && c->s->careful)
+		v = VERDICT_PERFORM;
+
 	/* A secret's other name (a hardlink made before the start, a bind mount) is still the
 	 * secret: refuse it, even where the floor or a grant would allow its path. */
 	if (t->exists && v != VERDICT_DENY && supervisor_denied_inode(c->s, &t->st, access)) {
@@ -258,7 +274,7 @@ static enum verdict judge(struct call *c, const struct target *t, uint32_t acces
 		return VERDICT_DENY;
 	}
 	/* The first answer after an approval is the approver's, later ones the grant's. */
-	if (c->asks < 2 && !strcmp(*by, "grant"))
+	if (c->approved && !strcmp(*by, "grant"))
 		*by = "approver";
 	switch (v) {
 	case VERDICT_DENY:
@@ -288,6 +304,12 @@ static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, in
 {
 	const struct seccomp_notif *req = c->req;
 	ssize_t n = mem_read_path(c->tid, req->data.args[path_arg], buf);
+	if (n == -EPERM || n == -EACCES) {
+		/* Fail closed, and say so: the kernel floor still applies, nothing more. */
+		char what[64];
+		snprintf(what, sizeof(what), "process %d", (int)c->tid);
+		supervisor_tell_denied(c->s, "memory read", what, 0, "unreadable");
+	}
 	if (n < 0)
 		return (int)n;
 	int dirfd = dirfd_arg == NONE ? AT_FDCWD : arg_int(req, dirfd_arg);
@@ -383,9 +405,13 @@ static void do_open(struct call *c, const struct layout *l)
 	}
 	(void)resolve;
 
-	/* O_PATH opens are not checked by Landlock (a re-open is); O_TMPFILE: not brokered yet. */
-	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
+	/* O_PATH opens are not checked by Landlock (a re-open through /proc/self/fd is, on the
+	 * path of the name it was opened by); O_TMPFILE is not brokered yet. */
+	if (((flags & O_PATH) && !c->s->careful) || (flags & O_TMPFILE) == O_TMPFILE)
 		return answer_continue(c);
+	/* open(2) ignores the mode without O_CREAT, openat2 refuses it: do as open(2). */
+	if (!(flags & O_CREAT))
+		mode = 0;
 
 	uint32_t want = (flags & O_ACCMODE) == O_RDONLY ? R : (flags & O_ACCMODE) == O_WRONLY ? W : R | W;
 	if (flags & (O_TRUNC | O_CREAT))
@@ -405,6 +431,12 @@ static void do_open(struct call *c, const struct layout *l)
 		return answer_continue(c);
 	}
 
+	/* A last component that is a symlink we must not follow: the kernel's own errno (ELOOP,
+	 * or EEXIST for O_CREAT|O_EXCL), which opening nothing cannot leak. */
+	if (t.exists && S_ISLNK(t.st.st_mode) && !(flags & O_PATH)) {
+		target_done(&t);
+		return answer_continue(c);
+	}
 	uint32_t access = 0;
 	switch (flags & O_ACCMODE) {
 	case O_RDONLY: access = R; break;
@@ -413,6 +445,8 @@ static void do_open(struct call *c, const struct layout *l)
 	}
 	if (flags & O_TRUNC)
 		access |= W;
+	if (flags & O_PATH)
+		access = R; /* careful mode: an O_PATH name of a denied object is refused as a read */
 	if (!t.exists && !(flags & O_CREAT)) {
 		target_done(&t);
 		return answer_continue(c); /* ENOENT from the kernel */
@@ -429,8 +463,10 @@ static void do_open(struct call *c, const struct layout *l)
 		return;
 	}
 
-	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox. */
-	if (t.exists && !S_ISREG(t.st.st_mode) && !S_ISDIR(t.st.st_mode)) {
+	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox (an O_PATH fd does
+	 * no I/O, and its re-opens are checked by the kernel). */
+	bool opath = flags & O_PATH;
+	if (t.exists && !opath && !S_ISREG(t.st.st_mode) && !S_ISDIR(t.st.st_mode)) {
 		deny(c, t.path, access, "not-a-file", EACCES);
 		target_done(&t);
 		return;
@@ -443,7 +479,8 @@ static void do_open(struct call *c, const struct layout *l)
 	if (creating)
 		take_on_identity(c->tid, &uid, &gid);
 	/* Truncate only after checking what we opened; never block opening. */
-	int fd = openat2_leaf(&t, (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
+	int fd = openat2_leaf(&t, opath ? O_PATH | (flags & O_DIRECTORY)
+					: (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
 	if (creating)
 		drop_identity();
 	if (fd < 0) {
@@ -452,7 +489,7 @@ static void do_open(struct call *c, const struct layout *l)
 		return;
 	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
+	if (fstat(fd, &st) < 0 || (!opath && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
 	    (t.exists && (st.st_dev != t.st.st_dev || st.st_ino != t.st.st_ino)) ||
 	    supervisor_denied_inode(c->s, &st, access)) {
 		/* Swapped under us, or not a plain file: refuse rather than guess. */
@@ -468,7 +505,7 @@ static void do_open(struct call *c, const struct layout *l)
 		target_done(&t);
 		return;
 	}
-	if (!(flags & O_NONBLOCK))
+	if (!opath && !(flags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	r = notify_inject_fd(c->fd, req->id, fd, flags & O_CLOEXEC, false);
 	close(fd);
@@ -717,30 +754,105 @@ struct pending_connect {
 	struct supervisor *s;
 	uint64_t id;
 	int sfd;
+	int keep;   /* an fd the address names (/proc/self/fd/N), closed when done */
+	bool retry; /* a Unix connect to a full backlog: try again until it fits */
+	struct sockaddr_storage addr;
+	socklen_t len;
 };
 
-/* A blocking connect in progress: wait for it off the workers, or until the session ends. */
+/* Connect without blocking on the requester's blocking socket: O_NONBLOCK for our own call
+ * only (the requester waits in connect() meanwhile). */
+static int connect_once(int sfd, const struct sockaddr *sa, socklen_t len, bool blocking)
+{
+	int fl = fcntl(sfd, F_GETFL);
+	if (blocking && fl >= 0)
+		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
+	int r = connect(sfd, sa, len), e = errno;
+	if (blocking && fl >= 0)
+		fcntl(sfd, F_SETFL, fl);
+	return r == 0 ? 0 : -e;
+}
+
+/* A blocking connect still under way: wait for it off the workers, or until the session ends. */
 static void *connect_main(void *arg)
 {
 	struct pending_connect *p = arg;
-	struct pollfd pf[2] = { { p->sfd, POLLOUT, 0 }, { p->s->cancel_fd, POLLIN, 0 } };
+	struct supervisor *s = p->s;
 	int err = EINTR;
-	while (poll(pf, 2, -1) < 0 && errno == EINTR)
-		;
-	if (pf[0].revents) {
-		socklen_t len = sizeof(err);
-		if (getsockopt(p->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
+	for (;;) {
+		struct pollfd pf[2] = { { p->sfd, POLLOUT, 0 }, { s->cancel_fd, POLLIN, 0 } };
+		int k = poll(p->retry ? pf + 1 : pf, p->retry ? 1 : 2, p->retry ? 20 : -1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (pf[1].revents)
+			break; /* the session ended */
+		if (p->retry) {
+			int r = connect_once(p->sfd, (struct sockaddr *)&p->addr, p->len, true);
+			if (r == -EAGAIN)
+				continue;
+			err = -r;
+			break;
+		}
+		if (pf[0].revents) {
+			socklen_t l = sizeof(err);
+			if (getsockopt(p->sfd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+				err = errno;
+			break;
+		}
 	}
 	if (err)
-		notify_fail(p->s->listener, p->id, err);
+		notify_fail(s->listener, p->id, err);
 	else
-		notify_return(p->s->listener, p->id, 0);
-	struct supervisor *s = p->s;
+		notify_return(s->listener, p->id, 0);
 	close(p->sfd);
+	safe_close(p->keep);
 	free(p);
 	atomic_fetch_sub(&s->pending, 1);
 	return NULL;
+}
+
+/* Connect the requester's socket sfd (taken) as a blocking or non-blocking connect() would,
+ * never holding a worker: what cannot finish now finishes on a thread of its own. keep (taken,
+ * may be -1) is an fd the address refers to, kept open until then. */
+static void perform_connect(struct call *c, int sfd, const struct sockaddr *sa, socklen_t len,
+			    int keep)
+{
+	int fl = fcntl(sfd, F_GETFL);
+	bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
+	int r = connect_once(sfd, sa, len, blocking);
+	if (r == 0 || !blocking || (r != -EINPROGRESS && r != -EAGAIN)) {
+		close(sfd);
+		safe_close(keep);
+		if (r == 0)
+			notify_return(c->fd, c->req->id, 0);
+		else
+			answer_error(c, -r);
+		return;
+	}
+	struct pending_connect *p = calloc(1, sizeof(*p));
+	pthread_t t;
+	pthread_attr_t at;
+	if (!p || atomic_fetch_add(&c->s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
+		if (p)
+			atomic_fetch_sub(&c->s->pending, 1);
+		free(p);
+		close(sfd);
+		safe_close(keep);
+		return answer_error(c, EAGAIN);
+	}
+	*p = (struct pending_connect){ .s = c->s, .id = c->req->id, .sfd = sfd, .keep = keep,
+				       .retry = r == -EAGAIN, .len = len };
+	memcpy(&p->addr, sa, len);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, connect_main, p) != 0) {
+		close(p->sfd);
+		safe_close(p->keep);
+		free(p);
+		atomic_fetch_sub(&c->s->pending, 1);
+		answer_error(c, EAGAIN);
+	}
+	pthread_attr_destroy(&at);
 }
 
 /*
@@ -779,39 +891,7 @@ static void do_socket(struct call *c)
 			return deny(c, "(network)", W, "rule", EACCES);
 		if (c->kind == OP_BIND)
 			return bind(sfd, sa, len) < 0 ? answer_error(c, errno) : (void)notify_return(c->fd, req->id, 0);
-		/* Connect without blocking a worker: O_NONBLOCK just for our call (the
-		 * requester waits in connect() meanwhile), then wait off the workers. */
-		int fl = fcntl(sfd, F_GETFL);
-		bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
-		if (blocking)
-			fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
-		int r = connect(sfd, sa, len), e = errno;
-		if (blocking)
-			fcntl(sfd, F_SETFL, fl);
-		if (r == 0)
-			return (void)notify_return(c->fd, req->id, 0);
-		if (e != EINPROGRESS || !blocking)
-			return answer_error(c, e);
-		struct pending_connect *p = malloc(sizeof(*p));
-		pthread_t t;
-		pthread_attr_t at;
-		if (!p || atomic_fetch_add(&c->s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
-			if (p)
-				atomic_fetch_sub(&c->s->pending, 1);
-			free(p);
-			return answer_error(c, EAGAIN);
-		}
-		*p = (struct pending_connect){ c->s, req->id, TAKE_FD(sfd) };
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &at, connect_main, p) != 0) {
-			close(p->sfd);
-			free(p);
-			atomic_fetch_sub(&c->s->pending, 1);
-			answer_error(c, EAGAIN);
-		}
-		pthread_attr_destroy(&at);
-		return;
+		return perform_connect(c, TAKE_FD(sfd), sa, len, -1);
 	}
 	if (domain != AF_UNIX || ss.ss_family != AF_UNIX)
 		return answer_error(c, domain == AF_UNIX ? EINVAL : EACCES);
@@ -850,22 +930,37 @@ static void do_socket(struct call *c)
 		target_done(&t);
 		return;
 	}
-	/* Reach the object through the directory we resolved, not the sandbox's string. */
+	/* Reach the object we judged, never its name again: a connect goes through an O_PATH fd
+	 * of the socket file, checked to be the same inode (a symlink swapped in after the
+	 * check is not followed, a different socket is refused); a bind creates the name in the
+	 * directory we resolved (bind never follows or replaces what is there). */
 	struct sockaddr_un via = { .sun_family = AF_UNIX };
-	if (snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d/%s", t.dir, t.leaf) >=
-	    (int)sizeof(via.sun_path)) {
+	_cleanup_close_ int obj = -EBADF;
+	if (c->kind == OP_CONNECT) {
+		struct stat st;
+		obj = openat2_leaf(&t, O_PATH, 0);
+		if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+		    st.st_dev != t.st.st_dev || st.st_ino != t.st.st_ino) {
+			target_done(&t);
+			return deny(c, t.path, W, "changed", EACCES);
+		}
+		snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", obj);
+	} else if (snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d/%s", t.dir,
+			    t.leaf) >= (int)sizeof(via.sun_path)) {
 		target_done(&t);
 		return answer_error(c, ENAMETOOLONG);
 	}
+	if (c->kind == OP_CONNECT) {
+		performed(c, t.path, W, by);
+		target_done(&t);
+		return perform_connect(c, TAKE_FD(sfd), (struct sockaddr *)&via, sizeof(via), TAKE_FD(obj));
+	}
 	uid_t uid;
 	gid_t gid;
-	if (c->kind == OP_BIND)
-		take_on_identity(c->tid, &uid, &gid);
-	r = c->kind == OP_BIND ? bind(sfd, (struct sockaddr *)&via, sizeof(via))
-			       : connect(sfd, (struct sockaddr *)&via, sizeof(via));
+	take_on_identity(c->tid, &uid, &gid);
+	r = bind(sfd, (struct sockaddr *)&via, sizeof(via));
 	int e = errno;
-	if (c->kind == OP_BIND)
-		drop_identity();
+	drop_identity();
 	if (r < 0)
 		answer_error(c, e);
 	else if (notify_return(c->fd, req->id, 0) == 0)
@@ -873,11 +968,13 @@ static void do_socket(struct call *c)
 	target_done(&t);
 }
 
-void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks)
+void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks,
+		   const struct approval *approved)
 {
 	const struct layout *l = find_layout(req->data.nr);
 	struct call c = {
 		.s = s, .req = req, .fd = s->listener, .tid = (pid_t)req->pid, .asks = asks,
+		.approved = approved,
 	};
 
 	/* The filter only traps the native ABI, but do not trust that here either. */
@@ -887,6 +984,10 @@ void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int as
 	}
 	c.kind = l->kind;
 	c.name = l->name;
+	/* One approval per object: a call with one path never starts a second one, even if its
+	 * memory names another object when it is handled again after the first. */
+	if (l->kind != OP_RENAME && l->kind != OP_LINK && c.asks > 1)
+		c.asks = 1;
 	if (s->audit)
 		clock_gettime(CLOCK_MONOTONIC, &c.start);
 	switch (l->kind) {

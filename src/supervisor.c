@@ -39,6 +39,7 @@ static void slog(struct supervisor *s, int level, const char *fmt, ...)
 static struct deny_inode *walk_set;
 static size_t walk_n, walk_cap;
 static uint32_t walk_access;
+static bool walk_linked;
 static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -57,6 +58,8 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 		walk_cap = cap;
 	}
 	walk_set[walk_n++] = (struct deny_inode){ st->st_dev, st->st_ino, walk_access };
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		walk_linked = true;
 	return 0;
 }
 
@@ -80,6 +83,7 @@ static int collect_deny_inodes(struct supervisor *s)
 	pthread_mutex_lock(&walk_lock);
 	walk_set = NULL;
 	walk_n = walk_cap = 0;
+	walk_linked = false;
 	int r = 0;
 	for (size_t i = 0; i < s->policy->n_rules && r >= 0; i++) {
 		const struct crule *cr = &s->policy->rules[i];
@@ -110,9 +114,39 @@ static int collect_deny_inodes(struct supervisor *s)
 	}
 	s->deny_inodes = walk_set;
 	s->n_deny_inodes = n;
+	s->careful = walk_linked;
 	walk_set = NULL;
 	pthread_mutex_unlock(&walk_lock);
+	if (s->careful)
+		slog(s, AIRLOCK_LOG_NOTICE, "a file under a deny rule has other names (hardlinks): every "
+		     "open is checked on its object by the supervisor (slower), so none reaches it");
 	return 0;
+}
+
+/* A bind mount of a denied object where the floor reaches is another name for it too. */
+static void check_bind_mounts(struct supervisor *s)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	while (f && !s->careful && fgets(line, sizeof(line), f)) {
+		/* id parent major:minor root mountpoint ... (mountpoint has \ooo escapes) */
+		char mp[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		struct stat st;
+		if (strchr(mp, '\\') || stat(mp, &st) < 0 || !supervisor_denied_inode(s, &st, AIRLOCK_ACCESS_ALL))
+			continue;
+		for (size_t i = 0; i < s->policy->n_floor; i++)
+			if (path_is_beneath(mp, s->policy->floor[i].path) &&
+			    strcmp(mp, s->policy->floor[i].path) != 0) {
+				s->careful = true;
+				slog(s, AIRLOCK_LOG_NOTICE, "%s mounts a denied directory where the floor "
+				     "reaches: every open is checked on its object (slower)", mp);
+				break;
+			}
+	}
+	if (f)
+		fclose(f);
 }
 
 bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access)
@@ -152,7 +186,10 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
 		if (strv_push(&s->alias_from, cr->shown) < 0 || strv_push(&s->alias_to, cr->path) < 0)
 			return -ENOMEM;
 	}
-	return collect_deny_inodes(s);
+	r = collect_deny_inodes(s);
+	if (r == 0 && s->n_deny_inodes)
+		check_bind_mounts(s);
+	return r;
 }
 
 static void *worker_main(void *arg)
@@ -168,7 +205,7 @@ static void *worker_main(void *arg)
 		/* RECV blocks until a request comes; no poll() first, one syscall less per call. */
 		int r = notify_recv(s->listener, &b);
 		if (r == 0) {
-			broker_handle(s, b.req, 2);
+			broker_handle(s, b.req, 2, NULL);
 			continue;
 		}
 		if (r == -EINTR)
@@ -326,7 +363,10 @@ void supervisor_tell_denied(struct supervisor *s, const char *op, const char *pa
 	sb_append_escaped(&b, path);
 	const char *p = b.s ? b.s : "";
 	const char *flag = access & AIRLOCK_ACCESS_WRITE ? "--write" : access & AIRLOCK_ACCESS_EXEC ? "--exec" : "--read";
-	if (!strcmp(by, "ask") || !strcmp(by, "overload"))
+	if (!strcmp(by, "unreadable"))
+		slog(s, AIRLOCK_LOG_NOTICE, "cannot read the memory of %s (it made itself non-dumpable, "
+		     "or runs a binary it cannot read): its requests get the kernel floor only", p);
+	else if (!strcmp(by, "ask") || !strcmp(by, "overload"))
 		slog(s, AIRLOCK_LOG_NOTICE, "denied %s (%s) of %s: it needs approval and %s; allow it "
 		     "with --approve-cmd CMD, or with %s PATH", op, access_string(access, a), p,
 		     !strcmp(by, "overload") ? "too many requests are waiting" : "there is no approver",
@@ -395,19 +435,28 @@ static void *approval_main(void *arg)
 		.session = s->session,
 	};
 	approver_cmd_ask_cancellable(s->approve_cmd, s->approve_timeout_ms, &rq, s->cancel_fd, &ans);
-	if (ans.allow) {
+	/*
+	 * Invariant: an answer applies to the request it was asked for. A "once" answer never
+	 * enters the shared grant table: it travels with this request only, and if the request
+	 * now names another object (its memory was rewritten meanwhile) or is gone, it is spent
+	 * on nothing. A "session" answer is meant for everybody and goes into the table.
+	 * Test: tests/attacks/test-races.c (R08, R11).
+	 */
+	struct approval approved = { .path = p->path, .access = p->access, .once = true };
+	if (ans.allow && ans.scope == GRANT_SESSION) {
 		uint64_t ttl = ans.ttl_s * UINT64_C(1000000000);
-		int r = grant_add(s->grants, ans.path, ans.subtree, p->access, ans.scope, ttl,
+		int r = grant_add(s->grants, ans.path, ans.subtree, p->access, GRANT_SESSION, ttl,
 				  "approver", NULL);
 		if (r < 0) {
 			ans.allow = false;
 			snprintf(ans.reason, sizeof(ans.reason), "grant table: %s", strerror(-r));
 		}
+		approved.once = false;
 	}
 	if (ans.allow) {
 		/* Answer it as if new: memory read again, ID_VALID again, decided on the object
-		 * with the grant in place, and never asking twice. */
-		broker_handle(s, &p->req, p->asks - 1);
+		 * with the approval in hand, and never asking twice for the same object. */
+		broker_handle(s, &p->req, p->asks - 1, &approved);
 	} else {
 		if (notify_id_valid(s->listener, p->req.id) == 0)
 			notify_fail(s->listener, p->req.id, EACCES);

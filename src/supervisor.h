@@ -39,6 +39,9 @@ struct supervisor {
 	char *approve_cmd;                    /* NULL: "ask" means deny */
 	unsigned approve_timeout_ms;
 	char session[33];
+	bool careful;                         /* a denied object has another name (hardlink, bind
+					       * mount) where the floor reaches: opens are never
+					       * continued, always checked on the object */
 	char **alias_from, **alias_to;        /* rule paths as written -> as resolved (/bin ->
 					       * /usr/bin), for the lexical fast path */
 	struct deny_inode *deny_inodes;       /* sorted, for bsearch */
@@ -64,10 +67,19 @@ int supervisor_start(struct supervisor *s, int listener);
 void supervisor_stop(struct supervisor *s);
 void supervisor_done(struct supervisor *s);
 
+/* An approval being answered: what the approver allowed for this one request. */
+struct approval {
+	const char *path;  /* the object the approver was asked about */
+	uint32_t access;
+	bool once;         /* not in the grant table: good for this request only */
+};
+
 /* broker.c: handle one notification (the worker's buffer). asks: how many approvals it may
- * still start (a rename may need one for each end); 0 means an "ask" is a deny. */
+ * still start (a rename may need one for each end); 0 means an "ask" is a deny. approved: the
+ * approval this request was re-handled for, or NULL. */
 struct seccomp_notif;
-void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks);
+void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks,
+		   const struct approval *approved);
 
 /* supervisor.c, for broker.c */
 enum verdict {

@@ -184,6 +184,7 @@ static inline _Noreturn void attack_usage(const char *usage)
 }
 
 /* printf into one of a ring of path buffers (valid for the next 15 calls). */
+/* A ring of 16 buffers: not for concurrent threads. */
 static inline const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline const char *pathf(const char *fmt, ...)
 {
