@@ -17,11 +17,6 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/openat2.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,36 +31,7 @@
 #include "supervisor.h"
 #include "util.h"
 
-#define R AIRLOCK_ACCESS_READ
-#define W AIRLOCK_ACCESS_WRITE
-
-enum op_kind {
-	OP_OPEN,
-	OP_MKDIR,
-	OP_MKNOD,
-	OP_UNLINK,
-	OP_RENAME,
-	OP_LINK,
-	OP_SYMLINK,
-	OP_TRUNCATE,
-	OP_CHMOD,
-	OP_CHOWN,
-	OP_UTIMENS,
-	OP_CONNECT,
-	OP_BIND,
-};
-
-struct call {
-	struct supervisor *s;
-	const struct seccomp_notif *req;
-	int fd; /* the listener */
-	pid_t tid;
-	enum op_kind kind;
-	const char *name;
-	int asks;
-	const struct approval *approved;
-	struct timespec start;
-};
+#include "broker.h"
 
 static uint64_t elapsed_us(const struct call *c)
 {
@@ -124,23 +90,23 @@ static const struct layout *find_layout(int nr)
 	return NULL;
 }
 
-static int arg_int(const struct seccomp_notif *req, int i)
+int arg_int(const struct seccomp_notif *req, int i)
 {
 	return (int)(uint32_t)req->data.args[i]; /* the kernel's int: the low 32 bits */
 }
 
-static void answer_continue(struct call *c)
+void answer_continue(struct call *c)
 {
 	notify_continue(c->fd, c->req->id);
 	atomic_fetch_add(&c->s->n_continued, 1);
 }
 
-static void answer_error(struct call *c, int err)
+void answer_error(struct call *c, int err)
 {
 	notify_fail(c->fd, c->req->id, err);
 }
 
-static void deny(struct call *c, const char *path, uint32_t access, const char *by, int err)
+void deny(struct call *c, const char *path, uint32_t access, const char *by, int err)
 {
 	answer_error(c, err);
 	atomic_fetch_add(&c->s->n_denied, 1);
@@ -148,7 +114,7 @@ static void deny(struct call *c, const char *path, uint32_t access, const char *
 	supervisor_tell_denied(c->s, c->name, path, access, by);
 }
 
-static void performed(struct call *c, const char *path, uint32_t access, const char *by)
+void performed(struct call *c, const char *path, uint32_t access, const char *by)
 {
 	atomic_fetch_add(&c->s->n_brokered, 1);
 	supervisor_audit(c->s, c->tid, c->name, path, access, true, by, 0, elapsed_us(c));
@@ -250,7 +216,7 @@ static bool fast_continue(struct call *c, int dirfd_arg, int path_arg, uint32_t 
  * call is answered later) or, if none could be, the call was denied: either way the caller
  * stops. landlock: whether the kernel checks this call itself (then CONTINUE is allowed).
  */
-static enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool landlock,
+enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool landlock,
 			  const char **by)
 {
 	bool floor_ok = landlock && floor_all(c->s->policy, t->path, access);
@@ -324,7 +290,7 @@ static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, in
 }
 
 /* The requester's umask and filesystem ids, to create files as it would. */
-static void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid)
+void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid)
 {
 	char file[64], line[256];
 	snprintf(file, sizeof(file), "/proc/%d/status", (int)tid);
@@ -350,13 +316,13 @@ static void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid)
 		syscall(SYS_setfsgid, *ret_gid);
 }
 
-static void drop_identity(void)
+void drop_identity(void)
 {
 	syscall(SYS_setfsuid, geteuid());
 	syscall(SYS_setfsgid, getegid());
 }
 
-static int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode)
+int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode)
 {
 	/* openat2 takes O_PATH only with O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC. */
 	struct open_how how = {
@@ -731,241 +697,6 @@ static void do_two(struct call *c, const struct layout *l)
 out:
 	target_done(&from);
 	target_done(&to);
-}
-
-/* ---- sockets ---- */
-
-/* The requester's socket, as our own fd (the same open file description). */
-static int get_socket(pid_t tid, int fd)
-{
-	/* PIDFD_THREAD (O_EXCL, 6.9): the thread's own fd table, even after unshare(FILES). */
-	int pidfd = (int)syscall(SYS_pidfd_open, tid, O_EXCL);
-	if (pidfd < 0)
-		pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
-	if (pidfd < 0)
-		return -errno;
-	int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	int e = errno;
-	close(pidfd);
-	return sfd < 0 ? -e : sfd;
-}
-
-struct pending_connect {
-	struct supervisor *s;
-	uint64_t id;
-	int sfd;
-	int keep;   /* an fd the address names (/proc/self/fd/N), closed when done */
-	bool retry; /* a Unix connect to a full backlog: try again until it fits */
-	struct sockaddr_storage addr;
-	socklen_t len;
-};
-
-/* Connect without blocking on the requester's blocking socket: O_NONBLOCK for our own call
- * only (the requester waits in connect() meanwhile). */
-static int connect_once(int sfd, const struct sockaddr *sa, socklen_t len, bool blocking)
-{
-	int fl = fcntl(sfd, F_GETFL);
-	if (blocking && fl >= 0)
-		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
-	int r = connect(sfd, sa, len), e = errno;
-	if (blocking && fl >= 0)
-		fcntl(sfd, F_SETFL, fl);
-	return r == 0 ? 0 : -e;
-}
-
-/* A blocking connect still under way: wait for it off the workers, or until the session ends. */
-static void *connect_main(void *arg)
-{
-	struct pending_connect *p = arg;
-	struct supervisor *s = p->s;
-	int err = EINTR;
-	for (;;) {
-		struct pollfd pf[2] = { { p->sfd, POLLOUT, 0 }, { s->cancel_fd, POLLIN, 0 } };
-		int k = poll(p->retry ? pf + 1 : pf, p->retry ? 1 : 2, p->retry ? 20 : -1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (pf[1].revents)
-			break; /* the session ended */
-		if (p->retry) {
-			int r = connect_once(p->sfd, (struct sockaddr *)&p->addr, p->len, true);
-			if (r == -EAGAIN)
-				continue;
-			err = -r;
-			break;
-		}
-		if (pf[0].revents) {
-			socklen_t l = sizeof(err);
-			if (getsockopt(p->sfd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
-				err = errno;
-			break;
-		}
-	}
-	if (err)
-		notify_fail(s->listener, p->id, err);
-	else
-		notify_return(s->listener, p->id, 0);
-	close(p->sfd);
-	safe_close(p->keep);
-	free(p);
-	atomic_fetch_sub(&s->pending, 1);
-	return NULL;
-}
-
-/* Connect the requester's socket sfd (taken) as a blocking or non-blocking connect() would,
- * never holding a worker: what cannot finish now finishes on a thread of its own. keep (taken,
- * may be -1) is an fd the address refers to, kept open until then. */
-static void perform_connect(struct call *c, int sfd, const struct sockaddr *sa, socklen_t len,
-			    int keep)
-{
-	int fl = fcntl(sfd, F_GETFL);
-	bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
-	int r = connect_once(sfd, sa, len, blocking);
-	if (r == 0 || !blocking || (r != -EINPROGRESS && r != -EAGAIN)) {
-		close(sfd);
-		safe_close(keep);
-		if (r == 0)
-			notify_return(c->fd, c->req->id, 0);
-		else
-			answer_error(c, -r);
-		return;
-	}
-	struct pending_connect *p = calloc(1, sizeof(*p));
-	pthread_t t;
-	pthread_attr_t at;
-	if (!p || atomic_fetch_add(&c->s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
-		if (p)
-			atomic_fetch_sub(&c->s->pending, 1);
-		free(p);
-		close(sfd);
-		safe_close(keep);
-		return answer_error(c, EAGAIN);
-	}
-	*p = (struct pending_connect){ .s = c->s, .id = c->req->id, .sfd = sfd, .keep = keep,
-				       .retry = r == -EAGAIN, .len = len };
-	memcpy(&p->addr, sa, len);
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, connect_main, p) != 0) {
-		close(p->sfd);
-		safe_close(p->keep);
-		free(p);
-		atomic_fetch_sub(&c->s->pending, 1);
-		answer_error(c, EAGAIN);
-	}
-	pthread_attr_destroy(&at);
-}
-
-/*
- * connect/bind, trapped when Unix sockets are mediated. The supervisor performs the call on the
- * requester's own socket (pidfd_getfd) with the address it read once: AF_UNIX pathnames by
- * policy, resolved like any path and reached through the resolved directory (never the string
- * again); abstract names refused (Landlock's scope would refuse those outside the sandbox, and
- * our connect would not be scoped); TCP only when the network is on (our connect would not be
- * checked by Landlock's TCP rules). Test: tests/e2e/test-supervisor.c (unix_sockets_by_policy).
- */
-static void do_socket(struct call *c)
-{
-	const struct seccomp_notif *req = c->req;
-	struct sockaddr_storage ss;
-	uint32_t len = (uint32_t)req->data.args[2];
-	_cleanup_close_ int sfd = -EBADF;
-
-	if (len > sizeof(ss) || len < sizeof(sa_family_t))
-		return answer_error(c, EINVAL);
-	memset(&ss, 0, sizeof(ss));
-	if (mem_read(c->tid, req->data.args[1], &ss, len) < 0)
-		return answer_error(c, EFAULT);
-	sfd = get_socket(c->tid, arg_int(req, 0));
-	if (sfd < 0)
-		return answer_error(c, sfd == -EBADF ? EBADF : EACCES);
-	if (notify_id_valid(c->fd, req->id) < 0)
-		return;
-	int domain;
-	socklen_t dl = sizeof(domain);
-	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
-		return answer_error(c, errno == ENOTSOCK ? ENOTSOCK : EBADF);
-
-	const struct sockaddr *sa = (const struct sockaddr *)&ss;
-	if (domain == AF_INET || domain == AF_INET6) {
-		if (!c->s->policy->network)
-			return deny(c, "(network)", W, "rule", EACCES);
-		if (c->kind == OP_BIND)
-			return bind(sfd, sa, len) < 0 ? answer_error(c, errno) : (void)notify_return(c->fd, req->id, 0);
-		return perform_connect(c, TAKE_FD(sfd), sa, len, -1);
-	}
-	if (domain != AF_UNIX || ss.ss_family != AF_UNIX)
-		return answer_error(c, domain == AF_UNIX ? EINVAL : EACCES);
-
-	const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
-	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
-	if (len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0') {
-		/* Unnamed (autobind) or abstract: a bind is harmless, a connect is refused. */
-		if (c->kind == OP_BIND)
-			return bind(sfd, sa, len) < 0 ? answer_error(c, errno) : (void)notify_return(c->fd, req->id, 0);
-		return deny(c, "(abstract unix socket)", W, "rule", EPERM);
-	}
-	char path[sizeof(un->sun_path) + 1];
-	memcpy(path, un->sun_path, plen);
-	path[plen] = '\0';
-
-	_cleanup_close_ int base = -EBADF;
-	struct target t = { .dir = -EBADF };
-	int r = resolve_base(c->tid, AT_FDCWD, path, &base);
-	if (r == 0)
-		r = resolve_target(base, path, c->kind == OP_CONNECT, &t);
-	if (r != 0) {
-		target_done(&t);
-		return answer_error(c, r == RESOLVE_PROC ? EACCES : -r);
-	}
-	if (c->kind == OP_CONNECT && (!t.exists || !S_ISSOCK(t.st.st_mode))) {
-		target_done(&t);
-		return answer_error(c, t.exists ? ECONNREFUSED : ENOENT);
-	}
-	if (c->kind == OP_BIND && t.exists) {
-		target_done(&t);
-		return answer_error(c, EADDRINUSE);
-	}
-	const char *by;
-	if (judge(c, &t, W, false, &by) != VERDICT_PERFORM) {
-		target_done(&t);
-		return;
-	}
-	/* Reach the object we judged, never its name again: a connect goes through an O_PATH fd
-	 * of the socket file, checked to be the same inode (a symlink swapped in after the
-	 * check is not followed, a different socket is refused); a bind creates the name in the
-	 * directory we resolved (bind never follows or replaces what is there). */
-	struct sockaddr_un via = { .sun_family = AF_UNIX };
-	_cleanup_close_ int obj = -EBADF;
-	if (c->kind == OP_CONNECT) {
-		struct stat st;
-		obj = openat2_leaf(&t, O_PATH, 0);
-		if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode) ||
-		    st.st_dev != t.st.st_dev || st.st_ino != t.st.st_ino) {
-			target_done(&t);
-			return deny(c, t.path, W, "changed", EACCES);
-		}
-		snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", obj);
-	} else if (snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d/%s", t.dir,
-			    t.leaf) >= (int)sizeof(via.sun_path)) {
-		target_done(&t);
-		return answer_error(c, ENAMETOOLONG);
-	}
-	if (c->kind == OP_CONNECT) {
-		performed(c, t.path, W, by);
-		target_done(&t);
-		return perform_connect(c, TAKE_FD(sfd), (struct sockaddr *)&via, sizeof(via), TAKE_FD(obj));
-	}
-	uid_t uid;
-	gid_t gid;
-	take_on_identity(c->tid, &uid, &gid);
-	r = bind(sfd, (struct sockaddr *)&via, sizeof(via));
-	int e = errno;
-	drop_identity();
-	if (r < 0)
-		answer_error(c, e);
-	else if (notify_return(c->fd, req->id, 0) == 0)
-		performed(c, t.path, W, by);
-	target_done(&t);
 }
 
 void broker_handle(struct supervisor *s, const struct seccomp_notif *req, int asks,
