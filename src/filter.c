@@ -64,6 +64,7 @@
 #include <seccomp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -553,7 +554,7 @@ static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *ret_prog)
 	return 0;
 }
 
-int filter_build(const struct filter_opts *opts, struct sock_fprog *ret_prog)
+int filter_compile(const struct filter_opts *opts, struct sock_fprog *ret_prog)
 {
 	_cleanup_(filter_ctx_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
@@ -581,6 +582,38 @@ int filter_build(const struct filter_opts *opts, struct sock_fprog *ret_prog)
 	if (r < 0)
 		return r;
 	return export_prog(ctx, ret_prog);
+}
+
+/* Generated at build time by tools/filter-gen.c (which itself links an empty table). */
+extern const struct filter_prebuilt filter_prebuilt[];
+
+unsigned filter_opts_key(const struct filter_opts *o)
+{
+	return (unsigned)o->net_off | (unsigned)o->unix_sockets << 1 | (unsigned)o->path_metadata << 2 |
+	       (unsigned)o->notify << 3 | (unsigned)o->unix_mediated << 4;
+}
+
+int filter_build(const struct filter_opts *opts, struct sock_fprog *ret_prog)
+{
+	if (!opts || !ret_prog)
+		return -EINVAL;
+	/* The program depends only on these switches (and on the pid to protect, which only
+	 * kernels without Landlock's signal scope need): use the one compiled at build time,
+	 * which saves libseccomp's work at every start. */
+	if (opts->protect_pid == 0) {
+		unsigned key = filter_opts_key(opts);
+		for (const struct filter_prebuilt *f = filter_prebuilt; f->insns; f++) {
+			if (f->key != key)
+				continue;
+			struct sock_filter *copy = malloc(f->len * sizeof(*copy));
+			if (!copy)
+				return -ENOMEM;
+			memcpy(copy, f->insns, f->len * sizeof(*copy));
+			*ret_prog = (struct sock_fprog){ .len = f->len, .filter = copy };
+			return 0;
+		}
+	}
+	return filter_compile(opts, ret_prog);
 }
 
 void filter_prog_done(struct sock_fprog *prog)

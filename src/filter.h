@@ -26,8 +26,20 @@ struct filter_opts {
 };
 
 /* Build the static filter for opts into *ret_prog (its filter array is malloc'd; release it
- * with filter_prog_done()). Returns 0 or -errno. */
+ * with filter_prog_done()). Uses the program compiled at build time when there is one.
+ * Returns 0 or -errno. */
 int filter_build(const struct filter_opts *opts, struct sock_fprog *ret_prog);
+
+/* The same, always compiled now with libseccomp (the build-time generator and tests). */
+int filter_compile(const struct filter_opts *opts, struct sock_fprog *ret_prog);
+
+/* A program compiled at build time for one combination of the switches (filter_opts_key). */
+struct filter_prebuilt {
+	unsigned key;
+	unsigned short len;
+	const struct sock_filter *insns;
+};
+unsigned filter_opts_key(const struct filter_opts *opts);
 
 void filter_prog_done(struct sock_fprog *prog);
 

@@ -607,4 +607,31 @@ TEST(zero_args_sweep)
 	filter_prog_done(&prog);
 }
 
+
+/* The programs compiled at build time are exactly what libseccomp makes of the same switches
+ * now; a pid to protect is never prebuilt. */
+TEST(prebuilt_programs_match_a_fresh_compile)
+{
+	for (unsigned key = 0; key < 32; key++) {
+		struct filter_opts o = {
+			.net_off = key & 1, .unix_sockets = key & 2, .path_metadata = key & 4,
+			.notify = key & 8, .unix_mediated = key & 16,
+		};
+		struct sock_fprog a, b;
+		ASSERT_EQ(0, filter_build(&o, &a));
+		ASSERT_EQ(0, filter_compile(&o, &b));
+		ASSERT_EQ(a.len, b.len);
+		ASSERT_EQ(0, memcmp(a.filter, b.filter, a.len * sizeof(*a.filter)));
+		filter_prog_done(&a);
+		filter_prog_done(&b);
+	}
+	struct filter_opts p = { .protect_pid = 4242 }, q = { 0 };
+	struct sock_fprog a, b;
+	ASSERT_EQ(0, filter_build(&p, &a));
+	ASSERT_EQ(0, filter_build(&q, &b));
+	ASSERT_FALSE(a.len == b.len && !memcmp(a.filter, b.filter, a.len * sizeof(*a.filter)));
+	filter_prog_done(&a);
+	filter_prog_done(&b);
+}
+
 HARNESS_MAIN
