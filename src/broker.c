@@ -152,21 +152,16 @@ static bool floor_all(const struct compiled_policy *p, const char *path, uint32_
  * path would; a racing swap after it is the TOCTOU that CONTINUE always leaves, bounded by the
  * floor. Test: tests/e2e/test-supervisor.c (secrets_stay_denied_whatever_the_approver_says).
  */
-static bool fast_continue(struct call *c, int dirfd_arg, int path_arg, uint32_t access)
+static bool fast_continue(struct call *c, int dirfd_arg, const char *raw, uint32_t access)
 {
-	char raw[PATH_MAX], cwd[PATH_MAX], lex[PATH_MAX];
+	char cwd[PATH_MAX], lex[PATH_MAX];
 	_cleanup_free_ char *norm = NULL;
 
-	if (c->s->careful)
+	if (c->s->careful || !raw[0])
 		return false;
-
-	if (dirfd_arg != NONE && arg_int(c->req, dirfd_arg) != AT_FDCWD) {
-		/* A dirfd: only an absolute path ignores it; we would have to read it first. */
-		if (mem_read_path(c->tid, c->req->data.args[path_arg], raw) <= 0 || raw[0] != '/')
-			return false;
-	} else if (mem_read_path(c->tid, c->req->data.args[path_arg], raw) <= 0) {
+	/* Relative to a dirfd: we would have to resolve it; only absolute paths ignore it. */
+	if (dirfd_arg != NONE && arg_int(c->req, dirfd_arg) != AT_FDCWD && raw[0] != '/')
 		return false;
-	}
 	if (raw[0] == '/') {
 		if (path_normalize(raw, &norm) < 0)
 			return false;
@@ -266,18 +261,24 @@ enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool
 
 /* Read the path argument, pin its base; then prove the request still pends. Returns 0, GONE,
  * or -errno from reading or resolving the base. */
-static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, int *ret_base)
+/* Read the path argument once into buf (PATH_MAX bytes). Returns its length or -errno. */
+static ssize_t read_path(struct call *c, int path_arg, char *buf)
 {
-	const struct seccomp_notif *req = c->req;
-	ssize_t n = mem_read_path(c->tid, req->data.args[path_arg], buf);
+	ssize_t n = mem_read_path(c->tid, c->req->data.args[path_arg], buf);
 	if (n == -EPERM || n == -EACCES) {
 		/* Fail closed, and say so: the kernel floor still applies, nothing more. */
 		char what[64];
 		snprintf(what, sizeof(what), "process %d", (int)c->tid);
 		supervisor_tell_denied(c->s, "memory read", what, 0, "unreadable");
 	}
-	if (n < 0)
-		return (int)n;
+	return n;
+}
+
+/* Pin the base the path (already read into buf) starts from; then prove the request still
+ * pends. Returns 0, GONE, or -errno. */
+static int pin_base(struct call *c, int dirfd_arg, const char *buf, int *ret_base)
+{
+	const struct seccomp_notif *req = c->req;
 	int dirfd = dirfd_arg == NONE ? AT_FDCWD : arg_int(req, dirfd_arg);
 	int r = resolve_base(c->tid, dirfd, buf, ret_base);
 	if (r < 0)
@@ -287,6 +288,14 @@ static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, in
 		return GONE;
 	}
 	return 0;
+}
+
+static int fetch_path(struct call *c, int dirfd_arg, int path_arg, char *buf, int *ret_base)
+{
+	ssize_t n = read_path(c, path_arg, buf);
+	if (n < 0)
+		return (int)n;
+	return pin_base(c, dirfd_arg, buf, ret_base);
 }
 
 /* The requester's umask and filesystem ids, to create files as it would. */
@@ -382,10 +391,13 @@ static void do_open(struct call *c, const struct layout *l)
 	uint32_t want = (flags & O_ACCMODE) == O_RDONLY ? R : (flags & O_ACCMODE) == O_WRONLY ? W : R | W;
 	if (flags & (O_TRUNC | O_CREAT))
 		want |= W;
-	if (fast_continue(c, l->dirfd, l->path, want))
+	/* One read of the path serves the fast path and the resolution. */
+	if (read_path(c, l->path, path) < 0)
+		return answer_continue(c);
+	if (fast_continue(c, l->dirfd, path, want))
 		return;
 
-	r = fetch_path(c, l->dirfd, l->path, path, &base);
+	r = pin_base(c, l->dirfd, path, &base);
 	if (r == GONE)
 		return;
 	if (r < 0)
