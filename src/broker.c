@@ -280,7 +280,14 @@ static int pin_base(struct call *c, int dirfd_arg, const char *buf, int *ret_bas
 {
 	const struct seccomp_notif *req = c->req;
 	int dirfd = dirfd_arg == NONE ? AT_FDCWD : arg_int(req, dirfd_arg);
-	int r = resolve_base(c->tid, dirfd, buf, ret_base);
+	int r;
+	if (buf[0] == '/') {
+		/* Absolute: the root, which the sandbox cannot change (no chroot, no namespaces). */
+		*ret_base = fcntl(c->s->root_fd, F_DUPFD_CLOEXEC, 3);
+		r = *ret_base < 0 ? -errno : 0;
+	} else {
+		r = resolve_base(c->tid, dirfd, buf, ret_base);
+	}
 	if (r < 0)
 		return r;
 	if (notify_id_valid(c->fd, req->id) < 0) {

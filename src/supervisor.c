@@ -165,9 +165,10 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	s->listener = -EBADF;
+	s->listener = s->cancel_fd = s->root_fd = -EBADF;
 	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->cancel_fd < 0)
+	s->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->cancel_fd < 0 || s->root_fd < 0)
 		return -errno;
 	s->policy = policy;
 	s->approve_timeout_ms = 60000;
@@ -267,6 +268,7 @@ void supervisor_done(struct supervisor *s)
 {
 	s->listener = safe_close(s->listener);
 	s->cancel_fd = safe_close(s->cancel_fd);
+	s->root_fd = safe_close(s->root_fd);
 	s->grants = grant_table_free(s->grants);
 	free(s->deny_inodes);
 	strv_free(s->alias_from);

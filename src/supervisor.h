@@ -50,6 +50,7 @@ struct supervisor {
 	unsigned n_workers;
 	atomic_int pending;                   /* approvals in flight */
 	int cancel_fd;                        /* eventfd: readable once the session ends */
+	int root_fd;                          /* O_PATH of "/": the sandbox's root is ours */
 	atomic_bool stopping;
 	pthread_mutex_t lock;                 /* for the notices below */
 	char **told;                          /* paths the user was already told about */
