@@ -133,6 +133,37 @@ static uint32_t standing_access(const struct supervisor *s, const char *path)
 	return bits;
 }
 
+/* Does a deny rule lie at path or beneath it? Moving path would carry what it protects. */
+static bool holds_denied(const struct supervisor *s, const char *path)
+{
+	for (size_t i = 0; i < s->policy->n_rules; i++) {
+		const struct crule *r = &s->policy->rules[i];
+		if (r->deny && path_is_beneath(r->path, path))
+			return true;
+	}
+	return false;
+}
+
+/* Is path exactly the path of a rule (as opposed to something beneath one)? */
+static bool is_rule_path(const struct supervisor *s, const char *path)
+{
+	for (size_t i = 0; i < s->policy->n_rules; i++)
+		if (!strcmp(s->policy->rules[i].path, path))
+			return true;
+	return false;
+}
+
+/* Is the object at t's name still the one we judged? Before acting by name. */
+static bool still_same(const struct target *t)
+{
+	struct stat st;
+	if (!t->exists)
+		return true;
+	if (fstatat(t->dir, t->leaf[0] ? t->leaf : ".", &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0)
+		return false;
+	return st.st_dev == t->st.st_dev && st.st_ino == t->st.st_ino;
+}
+
 /* Is every bit of access on path granted by the floor? */
 static bool floor_all(const struct compiled_policy *p, const char *path, uint32_t access)
 {
@@ -391,9 +422,11 @@ static void do_open(struct call *c, const struct layout *l)
 	 * path of the name it was opened by); O_TMPFILE is not brokered yet. */
 	if (((flags & O_PATH) && !c->s->careful) || (flags & O_TMPFILE) == O_TMPFILE)
 		return answer_continue(c);
-	/* open(2) ignores the mode without O_CREAT, openat2 refuses it: do as open(2). */
+	/* open(2) ignores the mode without O_CREAT, openat2 refuses it: do as open(2). A file
+	 * the supervisor creates is never set-id. */
 	if (!(flags & O_CREAT))
 		mode = 0;
+	mode &= ~(uint64_t)(S_ISUID | S_ISGID);
 
 	uint32_t want = (flags & O_ACCMODE) == O_RDONLY ? R : (flags & O_ACCMODE) == O_WRONLY ? W : R | W;
 	if (flags & (O_TRUNC | O_CREAT))
@@ -565,6 +598,24 @@ static void do_simple(struct call *c, const struct layout *l)
 		target_done(&t);
 		return;
 	}
+	/*
+	 * Metadata: only of plain files, directories and symlinks the rules let it write inside
+	 * (never a rule's own path: /dev/null, /dev/shm, the project root), and never making a
+	 * set-id file (a root-run sandbox could leave a setuid binary behind).
+	 * Test: tests/e2e/test-supervisor.c (metadata_limits).
+	 */
+	if (!landlock && t.exists &&
+	    ((!S_ISREG(t.st.st_mode) && !S_ISDIR(t.st.st_mode) && !S_ISLNK(t.st.st_mode)) ||
+	     is_rule_path(c->s, t.path))) {
+		target_done(&t);
+		return deny(c, t.path, W, "rule", EPERM);
+	}
+	/* Act on what was judged: the same object under the same name, and for a removal a
+	 * name of its own (".", a directory named by itself, is the kernel's to refuse). */
+	if (!still_same(&t) || (c->kind == OP_UNLINK && !t.leaf[0])) {
+		target_done(&t);
+		return c->kind == OP_UNLINK && landlock ? answer_continue(c) : deny(c, t.path, W, "changed", EACCES);
+	}
 
 	uid_t uid;
 	gid_t gid;
@@ -575,7 +626,7 @@ static void do_simple(struct call *c, const struct layout *l)
 		r = mkdirat(t.dir, t.leaf, (mode_t)arg_int(req, l->mode) & 07777);
 		break;
 	case OP_MKNOD:
-		r = mknodat(t.dir, t.leaf, (mode_t)arg_int(req, l->mode) & (S_IFMT | 07777), 0);
+		r = mknodat(t.dir, t.leaf, (mode_t)arg_int(req, l->mode) & (S_IFMT | 01777), 0);
 		break;
 	case OP_UNLINK:
 		r = unlinkat(t.dir, t.leaf, flags & AT_REMOVEDIR);
@@ -607,7 +658,8 @@ static void do_simple(struct call *c, const struct layout *l)
 			break;
 		}
 		if (c->kind == OP_CHMOD) {
-			r = (int)syscall(452, fd, "", (mode_t)arg_int(req, l->mode) & 07777, AT_EMPTY_PATH);
+			mode_t m = (mode_t)arg_int(req, l->mode) & 07777 & ~(mode_t)(S_ISUID | S_ISGID);
+			r = (int)syscall(452, fd, "", m, AT_EMPTY_PATH);
 		} else if (c->kind == OP_CHOWN) {
 			r = fchownat(fd, "", (uid_t)arg_int(req, l->extra), (gid_t)arg_int(req, l->extra + 1),
 				     AT_EMPTY_PATH);
@@ -675,9 +727,24 @@ static void do_two(struct call *c, const struct layout *l)
 	 * Test: tests/e2e/test-supervisor.c (no_access_gained_by_a_new_name).
 	 */
 	uint32_t from_access = c->kind == OP_RENAME ? W : R;
-	if (c->kind != OP_SYMLINK &&
-	    (standing_access(c->s, to.path) & ~standing_access(c->s, from.path))) {
+	uint32_t at_from = c->kind == OP_SYMLINK ? 0 : standing_access(c->s, from.path);
+	uint32_t at_to = standing_access(c->s, to.path);
+	bool exchange = c->kind == OP_RENAME && (flags & RENAME_EXCHANGE);
+	if (c->kind != OP_SYMLINK && ((at_to & ~at_from) || (exchange && (at_from & ~at_to)))) {
 		answer_error(c, EXDEV);
+		goto out;
+	}
+	/*
+	 * Moving a directory moves what lies beneath it: never one that holds a denied path
+	 * (~/.config holding ~/.config/gh) to where the floor would reach it by the new name, nor
+	 * a name-less object ("." after a symlink). The kernel's own renames are checked by
+	 * Landlock, which refuses these in carved directories. Test: test-supervisor.c
+	 * (denied_subtree_cannot_be_moved).
+	 */
+	if (c->kind == OP_RENAME &&
+	    (holds_denied(c->s, from.path) || (exchange && holds_denied(c->s, to.path)) ||
+	     !from.leaf[0] || !to.leaf[0])) {
+		answer_error(c, from.leaf[0] && to.leaf[0] ? EXDEV : EBUSY);
 		goto out;
 	}
 	const char *by_from = "floor", *by_to;
@@ -696,6 +763,11 @@ static void do_two(struct call *c, const struct layout *l)
 	enum verdict vt = judge(c, &to, W, false, &by_to);
 	if (vt != VERDICT_PERFORM)
 		goto out;
+	if ((c->kind != OP_SYMLINK && (!still_same(&from) || !from.leaf[0])) || !still_same(&to) ||
+	    !to.leaf[0]) {
+		deny(c, to.path, W, "changed", EACCES);
+		goto out;
+	}
 
 	uid_t uid;
 	gid_t gid;

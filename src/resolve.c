@@ -105,11 +105,14 @@ int resolve_target(int base, const char *path, bool follow, struct target *t)
 		const char *leaf = slash ? slash + 1 : cur;
 
 		if (!strcmp(cur, "/") || !strcmp(leaf, ".") || !strcmp(leaf, "..")) {
-			/* The path names a directory itself: hold it. */
+			/* The path names a directory itself: hold it. The object is that directory,
+			 * with no name of its own here (leaf ""), whatever an earlier hop left. */
 			int fd = openat2_path(base, cur, O_DIRECTORY);
 			if (fd < 0)
 				return fd;
+			t->dir = safe_close(t->dir);
 			t->dir = fd;
+			t->leaf[0] = '\0';
 			if (on_procfs(fd))
 				return RESOLVE_PROC;
 			if (fstat(fd, &t->st) < 0)
@@ -142,7 +145,10 @@ int resolve_target(int base, const char *path, bool follow, struct target *t)
 			if (errno != ENOENT)
 				return -errno;
 			t->exists = false;
-		} else if (S_ISLNK(t->st.st_mode) && (follow || trailing)) {
+		} else if (S_ISLNK(t->st.st_mode) && trailing && !follow) {
+			/* unlink("link/"), rename("link/", ...): the kernel does not follow here. */
+			return -ENOTDIR;
+		} else if (S_ISLNK(t->st.st_mode) && follow) {
 			if (hops >= MAX_SYMLINK_HOPS)
 				return -ELOOP;
 			ssize_t n = readlinkat(dfd, leaf, link, sizeof(link) - 1);

@@ -182,6 +182,9 @@ void do_socket(struct call *c)
 	if (domain != AF_UNIX || ss.ss_family != AF_UNIX)
 		return answer_error(c, domain == AF_UNIX ? EINVAL : EACCES);
 
+	/* The kernel refuses longer Unix addresses (EINVAL): so do we, before copying. */
+	if (len > sizeof(struct sockaddr_un))
+		return answer_error(c, EINVAL);
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
 	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
 	if (len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0') {
@@ -191,6 +194,8 @@ void do_socket(struct call *c)
 		return deny(c, "(abstract unix socket)", W, "rule", EPERM);
 	}
 	char path[sizeof(un->sun_path) + 1];
+	if (plen > sizeof(un->sun_path))
+		return answer_error(c, EINVAL);
 	memcpy(path, un->sun_path, plen);
 	path[plen] = '\0';
 

@@ -399,6 +399,57 @@ TEST(nested_supervisor_refused_clearly)
 	ASSERT_STREQ("hello\n", r.out);
 }
 
+/*
+ * Regressions from review: a symlink to "$HOME/." makes a name-based operation act on $HOME's
+ * entries; renaming a directory that holds a denied path carries it under the floor; chmod of
+ * a rule's own path or a device; set-id bits; an oversized Unix address. Run from $HOME (the
+ * project is $HOME, so no approver is needed for any of these to be tried).
+ */
+TEST(review_regressions)
+{
+	setup();
+	e2e_mkdir(e2e_path("%s/.config", f.home), 0755);
+	e2e_mkdir(e2e_path("%s/.config/gh", f.home), 0755);
+	e2e_write_file(e2e_path("%s/.config/gh/hosts.yml", f.home), f.canary, 0600);
+	struct stat before;
+	ASSERT_EQ(0, stat(f.home, &before));
+	ASSERT_EQ(0, chdir(f.home));
+	const char *py =
+		"import os, socket, errno, stat\n"
+		"def t(what, fn):\n"
+		"    try:\n"
+		"        fn(); print(what, 'ok')\n"
+		"    except OSError as e:\n"
+		"        print(what, errno.errorcode[e.errno])\n"
+		"os.symlink(os.environ['HOME'] + '/.', 'lnk'); os.mkdir('x')\n"
+		"t('exchange', lambda: os.rename('x', 'lnk/'))\n"
+		"t('chmod-dot', lambda: os.chmod('lnk', 0o777))\n"
+		"t('move-config', lambda: os.rename('.config', 'c'))\n"
+		"t('read-moved', lambda: open('c/gh/hosts.yml').read())\n"
+		"t('read-secret', lambda: open('.ssh/id_rsa').read())\n"
+		"open('notes/tool', 'w').close()\n"
+		"os.chmod('notes/tool', 0o4755); print('mode', oct(os.stat('notes/tool').st_mode & 0o7777))\n"
+		"t('chmod-devnull', lambda: os.chmod('/dev/null', 0o600))\n"
+		"s = socket.socket(socket.AF_UNIX)\n"
+		"t('long-addr', lambda: s.connect(b'A' * 107))\n";
+	if (e2e_airlock(&r, "run", "--", "/usr/bin/python3", "-c", py) != 0)
+		FAIL("exit %d\n%s\n%s", r.status, r.out, r.err);
+	ASSERT_NOT_CONTAINS(r.out, "exchange ok");
+	ASSERT_CONTAINS(r.out, "chmod-dot EPERM\n");
+	ASSERT_CONTAINS(r.out, "move-config EXDEV\n");
+	ASSERT_CONTAINS(r.out, "read-moved ENOENT\n");
+	ASSERT_CONTAINS(r.out, "read-secret EACCES\n");
+	ASSERT_CONTAINS(r.out, "mode 0o755\n");
+	ASSERT_CONTAINS(r.out, "chmod-devnull EPERM\n");
+	ASSERT_NOT_CONTAINS(r.out, "long-addr ok");
+	ASSERT_NOT_CONTAINS(r.out, f.canary);
+	struct stat after;
+	ASSERT_EQ(0, stat(f.home, &after));
+	ASSERT_EQ(before.st_mode, after.st_mode);
+	ASSERT_EQ(0, access(e2e_path("%s/.config/gh/hosts.yml", f.home), F_OK));
+	ASSERT_EQ(0, access(f.secret, F_OK));
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
