@@ -144,6 +144,46 @@ static bool holds_denied(const struct supervisor *s, const char *path)
 	return false;
 }
 
+/* Does the requester act with our file-system identity (ids and groups)? Read from its
+ * status, then checked to still be the requester (invariant 3). */
+static bool same_identity(struct call *c)
+{
+	char file[64], line[4096];
+	unsigned fsuid = ~0u, fsgid = ~0u;
+	bool groups_same = false;
+	snprintf(file, sizeof(file), "/proc/%d/status", (int)c->tid);
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return false;
+	gid_t ours[256];
+	int n = getgroups(256, ours);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned a, b, d;
+		if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &d, &fsuid) == 4 ||
+		    sscanf(line, "Gid: %u %u %u %u", &a, &b, &d, &fsgid) == 4)
+			continue;
+		if (strncmp(line, "Groups:", 7) == 0) {
+			int k = 0;
+			char *p = line + 7, *end;
+			groups_same = n >= 0;
+			for (;;) {
+				unsigned long g = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				if (k >= n || ours[k] != (gid_t)g)
+					groups_same = false;
+				k++;
+				p = end;
+			}
+			groups_same = groups_same && k == n;
+		}
+	}
+	fclose(f);
+	if (notify_id_valid(c->fd, c->req->id) < 0)
+		return false;
+	return groups_same && fsuid == geteuid() && fsgid == getegid();
+}
+
 /* Is path exactly the path of a rule (as opposed to something beneath one)? */
 static bool is_rule_path(const struct supervisor *s, const char *path)
 {
@@ -268,6 +308,16 @@ enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool
 	/* The first answer after an approval is the approver's, later ones the grant's. */
 	if (c->approved && !strcmp(*by, "grant"))
 		*by = "approver";
+	/*
+	 * What the supervisor performs, it performs with its own identity. Without privilege
+	 * the requester's cannot differ (no_new_privs, same user); a root-run sandbox keeps
+	 * CAP_SETUID, so a process that changed identity is not served beyond the floor.
+	 * Test: tests/e2e/test-supervisor.c (changed_identity_not_served, as root).
+	 */
+	if (v == VERDICT_PERFORM && geteuid() == 0 && !same_identity(c)) {
+		deny(c, t->path, access, "identity", EACCES);
+		return VERDICT_DENY;
+	}
 	switch (v) {
 	case VERDICT_DENY:
 		deny(c, t->path, access, *by, EACCES);

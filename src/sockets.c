@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,106 +37,95 @@ static int get_socket(pid_t tid, int fd)
 	return sfd < 0 ? -e : sfd;
 }
 
+/*
+ * Connects happen on threads of their own, never on a worker: a connect may block as long as
+ * the peer likes (a full backlog, a black-holed address), and the requester's socket mode is
+ * its own to change at any time, so even a "non-blocking" one may block. Each thread holds
+ * what it needs (a dup of the listener, the socket, the address) and nothing of the
+ * supervisor but a counted reference to the pool, so the session may end while it waits.
+ */
+struct connect_pool {
+	atomic_int refs;
+	atomic_int active;
+};
+
+int connect_pool_new(struct connect_pool **ret)
+{
+	struct connect_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	atomic_init(&p->refs, 1);
+	*ret = p;
+	return 0;
+}
+
+void connect_pool_unref(struct connect_pool *p)
+{
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1)
+		free(p);
+}
+
 struct pending_connect {
-	struct supervisor *s;
+	struct connect_pool *pool;
+	int listener;
 	uint64_t id;
 	int sfd;
-	int keep;   /* an fd the address names (/proc/self/fd/N), closed when done */
-	bool retry; /* a Unix connect to a full backlog: try again until it fits */
+	int keep; /* an fd the address names (/proc/self/fd/N), closed when done */
 	struct sockaddr_storage addr;
 	socklen_t len;
 };
 
-/* Connect without blocking on the requester's blocking socket: O_NONBLOCK for our own call
- * only (the requester waits in connect() meanwhile). */
-static int connect_once(int sfd, const struct sockaddr *sa, socklen_t len, bool blocking)
-{
-	int fl = fcntl(sfd, F_GETFL);
-	if (blocking && fl >= 0)
-		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
-	int r = connect(sfd, sa, len), e = errno;
-	if (blocking && fl >= 0)
-		fcntl(sfd, F_SETFL, fl);
-	return r == 0 ? 0 : -e;
-}
-
-/* A blocking connect still under way: wait for it off the workers, or until the session ends. */
 static void *connect_main(void *arg)
 {
 	struct pending_connect *p = arg;
-	struct supervisor *s = p->s;
-	int err = EINTR;
-	for (;;) {
-		struct pollfd pf[2] = { { p->sfd, POLLOUT, 0 }, { s->cancel_fd, POLLIN, 0 } };
-		int k = poll(p->retry ? pf + 1 : pf, p->retry ? 1 : 2, p->retry ? 20 : -1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (pf[1].revents)
-			break; /* the session ended */
-		if (p->retry) {
-			int r = connect_once(p->sfd, (struct sockaddr *)&p->addr, p->len, true);
-			if (r == -EAGAIN)
-				continue;
-			err = -r;
-			break;
-		}
-		if (pf[0].revents) {
-			socklen_t l = sizeof(err);
-			if (getsockopt(p->sfd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
-				err = errno;
-			break;
-		}
-	}
-	if (err)
-		notify_fail(s->listener, p->id, err);
+	int r = connect(p->sfd, (struct sockaddr *)&p->addr, p->len);
+	if (r < 0)
+		notify_fail(p->listener, p->id, errno);
 	else
-		notify_return(s->listener, p->id, 0);
+		notify_return(p->listener, p->id, 0);
 	close(p->sfd);
+	close(p->listener);
 	safe_close(p->keep);
+	atomic_fetch_sub(&p->pool->active, 1);
+	connect_pool_unref(p->pool);
 	free(p);
-	atomic_fetch_sub(&s->pending, 1);
 	return NULL;
 }
 
-/* Connect the requester's socket sfd (taken) as a blocking or non-blocking connect() would,
- * never holding a worker: what cannot finish now finishes on a thread of its own. keep (taken,
- * may be -1) is an fd the address refers to, kept open until then. */
+/* Connect the requester's socket sfd (taken) as its own connect() would, on a thread of its
+ * own. keep (taken, may be -1) is an fd the address refers to, kept open until then. */
 static void perform_connect(struct call *c, int sfd, const struct sockaddr *sa, socklen_t len,
 			    int keep)
 {
-	int fl = fcntl(sfd, F_GETFL);
-	bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
-	int r = connect_once(sfd, sa, len, blocking);
-	if (r == 0 || !blocking || (r != -EINPROGRESS && r != -EAGAIN)) {
-		close(sfd);
-		safe_close(keep);
-		if (r == 0)
-			notify_return(c->fd, c->req->id, 0);
-		else
-			answer_error(c, -r);
-		return;
-	}
+	struct connect_pool *pool = c->s->connects;
 	struct pending_connect *p = calloc(1, sizeof(*p));
+	int listener = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
 	pthread_t t;
 	pthread_attr_t at;
-	if (!p || atomic_fetch_add(&c->s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
-		if (p)
-			atomic_fetch_sub(&c->s->pending, 1);
+
+	if (!p || listener < 0 || atomic_fetch_add(&pool->active, 1) >= SUPERVISOR_MAX_PENDING) {
+		if (p && listener >= 0)
+			atomic_fetch_sub(&pool->active, 1);
 		free(p);
+		safe_close(listener);
 		close(sfd);
 		safe_close(keep);
-		return answer_error(c, EAGAIN);
+		return answer_error(c, EAGAIN); /* overload denies */
 	}
-	*p = (struct pending_connect){ .s = c->s, .id = c->req->id, .sfd = sfd, .keep = keep,
-				       .retry = r == -EAGAIN, .len = len };
+	atomic_fetch_add(&pool->refs, 1);
+	*p = (struct pending_connect){ .pool = pool, .listener = listener, .id = c->req->id,
+				       .sfd = sfd, .keep = keep, .len = len };
 	memcpy(&p->addr, sa, len);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 64 * 1024);
 	if (pthread_create(&t, &at, connect_main, p) != 0) {
 		close(p->sfd);
+		close(p->listener);
 		safe_close(p->keep);
+		atomic_fetch_sub(&pool->active, 1);
+		connect_pool_unref(pool);
 		free(p);
-		atomic_fetch_sub(&c->s->pending, 1);
 		answer_error(c, EAGAIN);
 	}
 	pthread_attr_destroy(&at);

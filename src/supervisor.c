@@ -180,6 +180,9 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
 	r = grant_table_new(GRANT_TABLE_DEFAULT_CAP, &s->grants);
 	if (r < 0)
 		return r;
+	r = connect_pool_new(&s->connects);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < policy->n_rules; i++) {
 		const struct crule *cr = &policy->rules[i];
 		if (!cr->exists || !strcmp(cr->shown, cr->path) || strv_contains(s->alias_from, cr->shown))
@@ -269,6 +272,8 @@ void supervisor_done(struct supervisor *s)
 	s->listener = safe_close(s->listener);
 	s->cancel_fd = safe_close(s->cancel_fd);
 	s->root_fd = safe_close(s->root_fd);
+	connect_pool_unref(s->connects);
+	s->connects = NULL;
 	s->grants = grant_table_free(s->grants);
 	free(s->deny_inodes);
 	strv_free(s->alias_from);

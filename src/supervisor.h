@@ -24,6 +24,11 @@
 
 struct grant_table;
 struct audit;
+struct connect_pool;
+
+/* sockets.c: the threads that perform connects (they may outlive the supervisor). */
+int connect_pool_new(struct connect_pool **ret);
+void connect_pool_unref(struct connect_pool *pool);
 
 struct deny_inode {
 	dev_t dev;
@@ -51,6 +56,7 @@ struct supervisor {
 	atomic_int pending;                   /* approvals in flight */
 	int cancel_fd;                        /* eventfd: readable once the session ends */
 	int root_fd;                          /* O_PATH of "/": the sandbox's root is ours */
+	struct connect_pool *connects;
 	atomic_bool stopping;
 	pthread_mutex_t lock;                 /* for the notices below */
 	char **told;                          /* paths the user was already told about */

@@ -450,6 +450,27 @@ TEST(review_regressions)
 	ASSERT_EQ(0, access(f.secret, F_OK));
 }
 
+/* A root-run sandbox keeps CAP_SETUID: a process that became another user is not served beyond
+ * the floor with root's identity (the supervisor would open as root what it may not). */
+TEST(changed_identity_not_served)
+{
+	if (geteuid() != 0)
+		SKIP("needs root (only a root-run sandbox can change identity)");
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		SKIP("setpriv is not installed");
+	setup();
+	e2e_write_file(e2e_path("%s/private", NOTES), "root only\n", 0600);
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	/* As root the grant works; as uid 65534 the same grant does not open it for it. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/private", NOTES)));
+	ASSERT_STREQ("root only\n", r.out);
+	ASSERT_NE(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--",
+				 "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat",
+				 e2e_path("%s/private", NOTES)));
+	ASSERT_NOT_CONTAINS(r.out, "root only");
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
