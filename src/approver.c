@@ -149,7 +149,8 @@ static int build_request(const struct approval_request *rq, char **ret)
 	access_string(rq->access, acc);
 	bool path_escaped, cmd_escaped;
 	int r = 0;
-	r |= json_object_set_new(o, "id", json_integer((json_int_t)rq->id));
+	/* JSON numbers are signed (and exact only to 2^53): the id as a non-negative integer. */
+	r |= json_object_set_new(o, "id", json_integer((json_int_t)(rq->id & ((UINT64_C(1) << 53) - 1))));
 	r |= json_object_set_new(o, "pid", json_integer(rq->pid));
 	r |= json_object_set_new(o, "cmdline", json_bytes(rq->cmdline, &cmd_escaped));
 	r |= json_object_set_new(o, "operation", json_bytes(rq->operation, NULL));

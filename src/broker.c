@@ -492,6 +492,10 @@ static void do_open(struct call *c, const struct layout *l)
 		return;
 	if (r < 0)
 		return answer_continue(c);
+	/* "name/" names a directory: creating a file by it is the kernel's EISDIR. */
+	size_t plen = strlen(path);
+	if ((flags & O_CREAT) && plen && path[plen - 1] == '/')
+		return answer_error(c, EISDIR);
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
 	r = resolve_target(base, path, follow, &t);
 	if (r != 0) {
@@ -614,6 +618,14 @@ static void do_simple(struct call *c, const struct layout *l)
 	int flags = l->fixed_flags;
 	if (l->flags != NONE)
 		flags |= arg_int(req, l->flags);
+	/* utimensat's times: read with the path, before the request is checked to pend. */
+	struct timespec ts[2];
+	bool now = true;
+	if (c->kind == OP_UTIMENS && req->data.args[2] != 0) {
+		if (mem_read(c->tid, req->data.args[2], ts, sizeof(ts)) < 0)
+			return answer_error(c, EFAULT);
+		now = false;
+	}
 	bool follow = c->kind == OP_TRUNCATE ||
 		      ((c->kind == OP_CHMOD || c->kind == OP_CHOWN || c->kind == OP_UTIMENS) &&
 		       !(flags & AT_SYMLINK_NOFOLLOW));
@@ -714,14 +726,7 @@ static void do_simple(struct call *c, const struct layout *l)
 			r = fchownat(fd, "", (uid_t)arg_int(req, l->extra), (gid_t)arg_int(req, l->extra + 1),
 				     AT_EMPTY_PATH);
 		} else {
-			struct timespec ts[2];
-			bool now = req->data.args[2] == 0;
-			if (!now && mem_read(c->tid, req->data.args[2], ts, sizeof(ts)) < 0) {
-				errno = EFAULT;
-				r = -1;
-			} else {
-				r = utimensat(fd, "", now ? NULL : ts, AT_EMPTY_PATH);
-			}
+			r = utimensat(fd, "", now ? NULL : ts, AT_EMPTY_PATH);
 		}
 		int e = errno;
 		close(fd);

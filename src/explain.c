@@ -69,8 +69,10 @@ int explain_policy(struct airlock_policy *p, char **ret_text)
 	}
 	sb_append(&b, p->profiles ? "\n" : " (none)\n");
 	sb_printf(&b, "network: %s\n", c->network ? "on" : "off (only AF_UNIX sockets; TCP also denied by Landlock where the kernel has it)");
-	sb_printf(&b, "unix sockets: %s\n", c->unix_sockets ? "allowed (pathname connects are not mediated by Landlock ABI < 9)"
-							    : "socket(AF_UNIX) denied; socketpair allowed");
+	sb_printf(&b, "unix sockets: %s\n", c->unix_sockets
+			  ? "allowed, unmediated (Landlock ABI < 9 does not check pathname connects)"
+			  : "supervised: stream sockets, each connect/bind decided like a write to its path "
+			    "(abstract connects and datagram sockets refused); --static: socket(AF_UNIX) denied");
 	sb_printf(&b, "metadata by path (chmod, chown, xattr, utimes): %s\n",
 		  c->path_metadata ? "allowed (Landlock cannot restrict them; --path-metadata deny or the strict profile denies them)"
 				   : "denied (fd-based forms allowed)");
