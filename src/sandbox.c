@@ -178,14 +178,12 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 	fo.unix_mediated = fo.notify && !fo.unix_sockets;
 	sb->supervised = fo.notify;
 	if (sb->supervised) {
-		r = supervisor_init(&sb->sup, sb->policy);
+		r = supervisor_init(&sb->sup, sb->policy, sb->log, sb->log_userdata);
 		sb->supervisor_ready = true;
 		if (r < 0) {
 			policy_error(p, r, "cannot set up the supervisor: %s", strerror(-r));
 			goto fail;
 		}
-		sb->sup.log = sb->log;
-		sb->sup.log_userdata = sb->log_userdata;
 	}
 	r = filter_build(&fo, &sb->prog);
 	if (r < 0) {

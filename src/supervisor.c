@@ -123,25 +123,55 @@ static int collect_deny_inodes(struct supervisor *s)
 	return 0;
 }
 
-/* A bind mount of a denied object where the floor reaches is another name for it too. */
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * A mount inside the floor of a filesystem that holds denied objects may show them under
+ * another name (a bind mount of ~/.ssh, or of all of $HOME, into the project): then opens are
+ * checked on their objects too. Cautious by design: any mount point beneath a floor rule on
+ * such a device counts, whatever it shows.
+ */
 static void check_bind_mounts(struct supervisor *s)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192];
 	while (f && !s->careful && fgets(line, sizeof(line), f)) {
-		/* id parent major:minor root mountpoint ... (mountpoint has \ooo escapes) */
 		char mp[4096];
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
+		unescape_octal(mp);
 		struct stat st;
-		if (strchr(mp, '\\') || stat(mp, &st) < 0 || !supervisor_denied_inode(s, &st, AIRLOCK_ACCESS_ALL))
+		if (stat(mp, &st) < 0)
+			continue;
+		bool holds = false;
+		for (size_t i = 0; i < s->n_deny_inodes && !holds; i++)
+			holds = s->deny_inodes[i].dev == st.st_dev;
+		if (!holds)
 			continue;
 		for (size_t i = 0; i < s->policy->n_floor; i++)
 			if (path_is_beneath(mp, s->policy->floor[i].path) &&
 			    strcmp(mp, s->policy->floor[i].path) != 0) {
 				s->careful = true;
-				slog(s, AIRLOCK_LOG_NOTICE, "%s mounts a denied directory where the floor "
-				     "reaches: every open is checked on its object (slower)", mp);
+				struct strbuf b = { 0 };
+				sb_append_escaped(&b, mp);
+				slog(s, AIRLOCK_LOG_NOTICE, "%s is a mount where the floor reaches, of a "
+				     "filesystem holding denied files: every open is checked on its object "
+				     "(slower)", b.s ? b.s : "");
+				sb_done(&b);
 				break;
 			}
 	}
@@ -159,13 +189,16 @@ bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, 
 
 /* ---- lifecycle ---- */
 
-int supervisor_init(struct supervisor *s, const struct compiled_policy *policy)
+int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, airlock_log_fn log,
+		    void *log_userdata)
 {
 	unsigned char rnd[16];
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->listener = s->cancel_fd = s->root_fd = -EBADF;
+	s->log = log;
+	s->log_userdata = log_userdata;
 	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->cancel_fd < 0 || s->root_fd < 0)

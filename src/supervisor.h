@@ -67,7 +67,8 @@ struct supervisor {
 };
 
 /* Set up (no threads yet): grant table, deny-inode set from the policy's deny rules. */
-int supervisor_init(struct supervisor *s, const struct compiled_policy *policy);
+int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, airlock_log_fn log,
+		    void *log_userdata);
 /* Take ownership of listener and start the workers. */
 int supervisor_start(struct supervisor *s, int listener);
 /* After the sandbox is gone: wait for the workers (they stop at POLLHUP), answer nothing more. */

@@ -4,6 +4,7 @@
  * operation class approved and denied, secrets that no grant unlocks, and the static twin.
  * Approvers are small shell scripts that log every request they get.
  */
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -469,6 +470,24 @@ TEST(changed_identity_not_served)
 				 "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat",
 				 e2e_path("%s/private", NOTES)));
 	ASSERT_NOT_CONTAINS(r.out, "root only");
+}
+
+/* A bind mount that shows a denied directory inside the floor (made by root before the run,
+ * under a name with a space in it) is another name for the secret: still denied. */
+TEST(bind_mount_of_secret_stays_denied)
+{
+	if (geteuid() != 0)
+		SKIP("needs root to bind-mount");
+	setup();
+	const char *mp = e2e_path("%s/my keys", f.proj);
+	e2e_mkdir(mp, 0755);
+	if (mount(e2e_path("%s/.ssh", f.home), mp, NULL, MS_BIND, NULL) < 0)
+		SKIP("bind mount: %m");
+	int st = e2e_airlock(&r, "run", "--", "cat", "my keys/id_rsa");
+	umount2(mp, MNT_DETACH);
+	ASSERT_NE(0, st);
+	ASSERT_NOT_CONTAINS(r.out, f.canary);
+	ASSERT_CONTAINS(r.err, "is a mount where the floor reaches");
 }
 
 /* When the command ends, approvals still pending end with it: an approver that would take ten
