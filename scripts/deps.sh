@@ -7,7 +7,7 @@ what=${1:-test}
 pkgs="gcc pkg-config meson ninja-build python3 libseccomp-dev libjansson-dev"
 case "$what" in
 build) ;;
-test) pkgs="$pkgs git util-linux tmux" ;;
+test) pkgs="$pkgs git util-linux tmux procps" ;;
 bench) pkgs="$pkgs git bubblewrap firejail" ;;
 *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
