@@ -24,6 +24,7 @@ enum {
 	OPT_APPROVE_CMD,
 	OPT_APPROVE_TIMEOUT,
 	OPT_AUDIT,
+	OPT_REPORT_JSON,
 };
 
 static const struct option run_options[] = {
@@ -49,6 +50,7 @@ static const struct option run_options[] = {
 	{ "approve-cmd", required_argument, NULL, OPT_APPROVE_CMD },
 	{ "approve-timeout", required_argument, NULL, OPT_APPROVE_TIMEOUT },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -201,6 +203,13 @@ int args_parse_run(int argc, char **argv, bool why, struct run_args *a, char *er
 			a->approve_timeout_ms = (uint32_t)(secs * 1000);
 			break;
 		}
+		case OPT_REPORT_JSON:
+			if (!*optarg) {
+				snprintf(err, errlen, "--report-json needs a file");
+				return -EINVAL;
+			}
+			a->report_json = optarg;
+			break;
 		case OPT_AUDIT:
 			if (!*optarg) {
 				snprintf(err, errlen, "--audit needs a file");

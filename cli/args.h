@@ -31,6 +31,7 @@ struct run_args {
 	const char *approve_cmd;
 	uint32_t approve_timeout_ms;
 	const char *audit;
+	const char *report_json;
 	int verbose;
 	const char *cwd;
 	char **command; /* points into argv */

@@ -80,6 +80,8 @@ static const char usage_run[] =
 	"                           means deny\n"
 	"      --approve-timeout D  deny when the approver takes longer than D (default 60s)\n"
 	"      --audit FILE         append one JSON line per decision beyond the floor to FILE\n"
+	"      --report-json FILE   write what was denied (and how to allow it) to FILE as JSON;\n"
+	"                           the same summary goes to stderr at exit unless --quiet\n"
 	"      --static             no supervisor: only the kernel floor and the static filter; no\n"
 	"                           per-operation cost, no runtime grants, \"ask\" means deny\n"
 	"\n"
@@ -289,6 +291,21 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "airlock: %s\n", *airlock_sandbox_strerror(sb) ? airlock_sandbox_strerror(sb)
 									       : strerror(-r));
 		status = r == -ENOENT ? 127 : (r == -EACCES || r == -ENOEXEC) ? 126 : EXIT_AIRLOCK;
+	} else {
+		/* The exit report: what was denied, and how to allow it next time. */
+		char *text = NULL, *json = NULL;
+		if (airlock_sandbox_report(sb, &text, &json) == 0) {
+			if (text && !a.quiet)
+				fputs(text, stderr);
+			if (a.report_json) {
+				FILE *f = fopen(a.report_json, "we");
+				if (!f || fputs(json, f) < 0 || fclose(f) != 0)
+					fprintf(stderr, "airlock: --report-json %s: %s\n", a.report_json,
+						strerror(errno));
+			}
+		}
+		free(text);
+		free(json);
 	}
 	airlock_sandbox_free(sb);
 	return status;

@@ -273,6 +273,32 @@ AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
 	}
 }
 
+AIRLOCK_API int airlock_sandbox_report(struct airlock_sandbox *sandbox, char **ret_text,
+				       char **ret_json)
+{
+	char *text = NULL, *json = NULL;
+	if (!sandbox)
+		return -EINVAL;
+	if (sandbox->supervised && sandbox->supervisor_ready) {
+		int r = supervisor_report(&sandbox->sup, &text, &json);
+		if (r < 0)
+			return r;
+	}
+	if (!json && !(json = strdup("[]\n"))) {
+		free(text);
+		return -ENOMEM;
+	}
+	if (ret_text)
+		*ret_text = text;
+	else
+		free(text);
+	if (ret_json)
+		*ret_json = json;
+	else
+		free(json);
+	return 0;
+}
+
 AIRLOCK_API const char *airlock_sandbox_strerror(const struct airlock_sandbox *sandbox)
 {
 	return sandbox ? sandbox->errmsg : "";

@@ -313,6 +313,9 @@ void supervisor_done(struct supervisor *s)
 	strv_free(s->alias_to);
 	free(s->approve_cmd);
 	strv_free(s->told);
+	for (size_t i = 0; i < s->n_denials; i++)
+		free(s->denials[i].path);
+	free(s->denials);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -378,9 +381,112 @@ void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const cha
 	audit_log(s->audit, &e);
 }
 
+/* Remember a denial for the report (one entry per path, access bits merged). */
+static void record_denial(struct supervisor *s, const char *path, uint32_t access, const char *by)
+{
+	if (!access || path[0] != '/')
+		return;
+	pthread_mutex_lock(&s->lock);
+	size_t i;
+	for (i = 0; i < s->n_denials; i++)
+		if (!strcmp(s->denials[i].path, path))
+			break;
+	if (i < s->n_denials) {
+		s->denials[i].access |= access;
+	} else if (s->n_denials < SUPERVISOR_MAX_DENIALS) {
+		struct denial *v = realloc(s->denials, (s->n_denials + 1) * sizeof(*v));
+		char *copy = strdup(path);
+		if (v && copy) {
+			s->denials = v;
+			v[s->n_denials] = (struct denial){ .path = copy, .access = access };
+			snprintf(v[s->n_denials].by, sizeof(v[s->n_denials].by), "%s", by);
+			s->n_denials++;
+		} else {
+			if (v)
+				s->denials = v;
+			free(copy);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The flag that would allow access to path next time (a path given as a flag must exist: for
+ * one that does not, its nearest existing directory). */
+static void suggest(struct strbuf *b, uint32_t bits, const char *path)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", path);
+	while (access(p, F_OK) < 0) {
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			snprintf(p, sizeof(p), "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	sb_append(b, bits & AIRLOCK_ACCESS_WRITE ? "--write " : bits & AIRLOCK_ACCESS_EXEC ? "--exec " : "--read ");
+	sb_append_escaped(b, p);
+}
+
+int supervisor_report(struct supervisor *s, char **ret_text, char **ret_json)
+{
+	struct strbuf t = { 0 }, j = { 0 };
+	*ret_text = *ret_json = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_denials) {
+		sb_printf(&t, "airlock: denied during this run (%zu):\n", s->n_denials);
+		sb_append(&j, "[");
+	}
+	for (size_t i = 0; i < s->n_denials; i++) {
+		const struct denial *d = &s->denials[i];
+		char a[4];
+		bool rule = !strcmp(d->by, "rule") || !strcmp(d->by, "deny-inode");
+		if (i < 20) {
+			sb_printf(&t, "  %-4s ", access_string(d->access, a));
+			sb_append_escaped(&t, d->path);
+			sb_append(&t, rule ? "  (a deny rule; see: airlock why)\n" : "  next time: ");
+			if (!rule) {
+				suggest(&t, d->access, d->path);
+				sb_append(&t, "\n");
+			}
+		} else if (i == 20) {
+			sb_printf(&t, "  ... and %zu more (--report-json FILE lists them all)\n", s->n_denials - 20);
+		}
+		/* JSON: the path escaped like everywhere airlock prints one (valid UTF-8 always). */
+		struct strbuf e = { 0 };
+		sb_append_escaped(&e, d->path);
+		sb_printf(&j, "%s{\"path\":\"", i ? "," : "");
+		for (const char *c = e.s ? e.s : ""; *c; c++)
+			sb_printf(&j, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		sb_printf(&j, "\",\"access\":\"%s\",\"by\":\"%s\"", access_string(d->access, a), d->by);
+		if (!rule) {
+			struct strbuf g = { 0 };
+			suggest(&g, d->access, d->path);
+			sb_append(&j, ",\"allow_with\":\"");
+			for (const char *c = g.s ? g.s : ""; *c; c++)
+				sb_printf(&j, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+			sb_append(&j, "\"");
+			sb_done(&g);
+		}
+		sb_append(&j, "}");
+		sb_done(&e);
+	}
+	if (s->n_denials)
+		sb_append(&j, "]\n");
+	pthread_mutex_unlock(&s->lock);
+	if (!t.s && !t.oom)
+		return 0;
+	int r = sb_take(&t, ret_text);
+	if (r == 0)
+		r = sb_take(&j, ret_json);
+	return r;
+}
+
 void supervisor_tell_denied(struct supervisor *s, const char *op, const char *path,
 			    uint32_t access, const char *by)
 {
+	if (strcmp(by, "unreadable") != 0)
+		record_denial(s, path, access, by);
 	/* Once per path, and not more than a screenful: the audit trail has them all. */
 	const size_t max_told = 20;
 	bool first;

@@ -30,6 +30,14 @@ struct connect_pool;
 int connect_pool_new(struct connect_pool **ret);
 void connect_pool_unref(struct connect_pool *pool);
 
+#define SUPERVISOR_MAX_DENIALS 1000
+
+struct denial {
+	char *path;
+	uint32_t access;
+	char by[16];
+};
+
 struct deny_inode {
 	dev_t dev;
 	ino_t ino;
@@ -60,6 +68,8 @@ struct supervisor {
 	atomic_bool stopping;
 	pthread_mutex_t lock;                 /* for the notices below */
 	char **told;                          /* paths the user was already told about */
+	struct denial *denials;               /* what was denied, for the exit report */
+	size_t n_denials;
 	airlock_log_fn log;
 	void *log_userdata;
 	/* counters, for --verbose and tests */
@@ -106,6 +116,10 @@ bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int a
 bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access);
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
 		      uint32_t access, bool allowed, const char *by, int err, uint64_t latency_us);
+/* The exit report: what was denied beyond the floor, with the flag that would allow each,
+ * as text for people and as JSON. Both malloc'd (NULL when nothing was denied). */
+int supervisor_report(struct supervisor *s, char **ret_text, char **ret_json);
+
 /* Tell the user once per path why something was denied and how to allow it. */
 void supervisor_tell_denied(struct supervisor *s, const char *op, const char *path,
 			    uint32_t access, const char *by);

@@ -191,6 +191,13 @@ struct airlock_run_opts {
 AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
 				    const struct airlock_run_opts *opts, int *ret_status);
 
+/* After a run: what the supervisor denied beyond the floor, each path once with its access and
+ * the flag that would allow it next time. *ret_text is for people (or NULL when nothing was
+ * denied); *ret_json is a JSON array (at least "[]"). Both malloc'd; either pointer may be
+ * NULL. A --static sandbox has no supervisor and reports nothing. Errors: -EINVAL, -ENOMEM. */
+AIRLOCK_API int airlock_sandbox_report(struct airlock_sandbox *sandbox, char **ret_text,
+				       char **ret_json);
+
 /* The last error message, or "" if none; owned by the sandbox. */
 AIRLOCK_API const char *airlock_sandbox_strerror(const struct airlock_sandbox *sandbox);
 

@@ -490,6 +490,32 @@ TEST(bind_mount_of_secret_stays_denied)
 	ASSERT_CONTAINS(r.err, "is a mount where the floor reaches");
 }
 
+/* The exit report: what was denied and the flag that would allow it; JSON on request; quiet
+ * with --quiet. */
+TEST(exit_report)
+{
+	setup();
+	const char *json = e2e_path("%s/report.json", f.root);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--report-json", json, "--", "sh", "-c",
+				 "cat \"$HOME/notes/n.txt\"; echo x > \"$HOME/new.txt\"; cat \"$HOME/.ssh/id_rsa\"; true"));
+	ASSERT_CONTAINS(r.err, "denied during this run (3)");
+	ASSERT_CONTAINS(r.err, e2e_path("next time: --read %s/notes/n.txt", f.home));
+	ASSERT_CONTAINS(r.err, e2e_path("next time: --write %s\n", f.home));
+	ASSERT_CONTAINS(r.err, "(a deny rule; see: airlock why)");
+	char buf[8192];
+	ASSERT_EQ(0, e2e_read_file(json, buf, sizeof(buf)));
+	ASSERT_CONTAINS(buf, e2e_path("{\"path\":\"%s/notes/n.txt\",\"access\":\"r\",\"by\":\"ask\","
+				      "\"allow_with\":\"--read %s/notes/n.txt\"}", f.home, f.home));
+	ASSERT_NOT_CONTAINS(buf, f.canary);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--quiet", "--", "sh", "-c", "cat \"$HOME/notes/n.txt\"; true"));
+	ASSERT_NOT_CONTAINS(r.err, "denied during this run");
+	/* Nothing denied: no summary, and an empty JSON list. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--report-json", json, "--", "cat", "a.txt"));
+	ASSERT_NOT_CONTAINS(r.err, "denied during this run");
+	ASSERT_EQ(0, e2e_read_file(json, buf, sizeof(buf)));
+	ASSERT_STREQ("[]\n", buf);
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
