@@ -271,13 +271,22 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_AIRLOCK;
 	}
 	airlock_policy_free(p);
+	/* -EINVAL: the sandbox has no supervisor (this kernel cannot supervise; said above). */
 	if (a.approve_cmd && (r = airlock_sandbox_set_approver_cmd(sb, a.approve_cmd, a.approve_timeout_ms)) < 0) {
-		airlock_sandbox_free(sb);
-		return fail("--approve-cmd: %s", strerror(-r));
+		if (r != -EINVAL) {
+			airlock_sandbox_free(sb);
+			return fail("--approve-cmd: %s", strerror(-r));
+		}
+		if (!a.quiet)
+			fprintf(stderr, "airlock: warning: no supervisor: --approve-cmd is not used\n");
 	}
 	if (a.audit && (r = airlock_sandbox_set_audit_file(sb, a.audit)) < 0) {
-		airlock_sandbox_free(sb);
-		return fail("--audit: %s", strerror(-r));
+		if (r != -EINVAL) {
+			airlock_sandbox_free(sb);
+			return fail("--audit: %s", strerror(-r));
+		}
+		if (!a.quiet)
+			fprintf(stderr, "airlock: warning: no supervisor: --audit is not written\n");
 	}
 
 	struct airlock_run_opts opts = {

@@ -244,8 +244,8 @@ int explain_doctor(char **ret_text)
 
 	if (read_small("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof(buf)) == 0) {
 		sb_printf(&b, "seccomp: available (actions: %s)\n", buf);
-		sb_printf(&b, "  user notification (for the coming supervisor): %s\n",
-			  strstr(buf, "user_notif") ? "yes" : "no");
+		sb_printf(&b, "  user notification (the supervisor; fd injection needs Linux 5.9): %s\n",
+			  strstr(buf, "user_notif") ? "yes" : "no: airlock runs as --static, with a warning");
 	} else {
 		sb_append(&b, "seccomp: NOT AVAILABLE: airlock refuses to run\n");
 	}

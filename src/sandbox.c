@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -63,6 +64,32 @@ int rm_rf_at(int parent, const char *name)
 	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
 		r = negative_errno();
 	return r;
+}
+
+/*
+ * Can this kernel supervise? User notification (5.0) with ADDFD (5.9). The seccomp actions the
+ * kernel lists say the first; the release the second. AIRLOCK_SECCOMP_NOTIFY=0 shows (and
+ * tests) what airlock does on a kernel without them.
+ */
+static bool kernel_can_supervise(void)
+{
+	const char *knob = secure_getenv("AIRLOCK_SECCOMP_NOTIFY");
+	if (knob && !strcmp(knob, "0"))
+		return false;
+	char buf[512] = "";
+	int fd = open("/proc/sys/kernel/seccomp/actions_avail", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (!strstr(buf, "user_notif"))
+		return false;
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 9);
 }
 
 static int make_session_dir(char *buf, size_t size)
@@ -175,6 +202,14 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 		.protect_pid = sb->abi.abi < 6 ? getpid() : 0,
 		.notify = !(flags & AIRLOCK_SANDBOX_STATIC),
 	};
+	if (fo.notify && !kernel_can_supervise()) {
+		/* Degrade, and say so: the floor and the static filter still hold. */
+		sandbox_log(sb, AIRLOCK_LOG_WARNING,
+			    "this kernel cannot supervise (seccomp user notification with fd "
+			    "injection needs Linux 5.9): running without a supervisor, as --static: "
+			    "no runtime grants, \"ask\" denies");
+		fo.notify = false;
+	}
 	fo.unix_mediated = fo.notify && !fo.unix_sockets;
 	sb->supervised = fo.notify;
 	if (sb->supervised) {

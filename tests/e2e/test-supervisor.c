@@ -516,6 +516,27 @@ TEST(exit_report)
 	ASSERT_STREQ("[]\n", buf);
 }
 
+/* On a kernel that cannot supervise (simulated), airlock says so and runs as --static: the
+ * floor holds, nothing is asked, nothing beyond the floor is granted. */
+TEST(no_supervisor_on_old_kernel)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	setenv("AIRLOCK_SECCOMP_NOTIFY", "0", 1);
+	ASSERT_EQ(1, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/n.txt", NOTES)));
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--", "cat", "a.txt"));
+	ASSERT_STREQ("hello\n", r.out);
+	unsetenv("AIRLOCK_SECCOMP_NOTIFY");
+	ASSERT_CONTAINS(r.err, "this kernel cannot supervise");
+	ASSERT_NOT_CONTAINS(r.out, "note");
+	ASSERT_EQ(0, n_asked());
+	/* The twin, supervised. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/n.txt", NOTES)));
+	ASSERT_STREQ("note\n", r.out);
+}
+
 /* When the command ends, approvals still pending end with it: an approver that would take ten
  * minutes is killed, and airlock exits (this test's own timeout is two minutes). */
 TEST(session_end_cancels_pending_approvals)
