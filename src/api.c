@@ -4,12 +4,14 @@
  * internal modules and keeps their error codes to the documented set (airlock.h).
  */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "airlock/airlock.h"
 #include "cleanup.h"
 #include "explain.h"
+#include "grants.h"
 #include "policy.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -235,6 +237,47 @@ AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, 
 	free(sandbox->audit_path);
 	sandbox->audit_path = copy;
 	return 0;
+}
+
+static int canonical_arg(const char *path, char **ret)
+{
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	int r = policy_canonicalize(path, ret);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (access(*ret, F_OK) < 0) {
+		free(*ret);
+		*ret = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+AIRLOCK_API int airlock_sandbox_grant(struct airlock_sandbox *sandbox, const char *path,
+				      uint32_t access_bits, uint64_t ttl_s)
+{
+	_cleanup_free_ char *canon = NULL;
+	if (!sandbox || !sandbox->supervised || !access_bits || (access_bits & ~AIRLOCK_ACCESS_ALL) ||
+	    ttl_s > UINT64_MAX / 1000000000)
+		return -EINVAL;
+	int r = canonical_arg(path, &canon);
+	if (r < 0)
+		return r;
+	r = grant_add(sandbox->sup.grants, canon, true, access_bits, GRANT_SESSION,
+		      ttl_s * UINT64_C(1000000000), "host", NULL);
+	return r < 0 ? r : 0;
+}
+
+AIRLOCK_API int airlock_sandbox_revoke(struct airlock_sandbox *sandbox, const char *path)
+{
+	_cleanup_free_ char *canon = NULL;
+	if (!sandbox || !sandbox->supervised)
+		return -EINVAL;
+	int r = canonical_arg(path, &canon);
+	if (r < 0)
+		return r;
+	return grant_revoke_path(sandbox->sup.grants, canon);
 }
 
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox)

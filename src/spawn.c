@@ -362,7 +362,8 @@ static void describe_exec_failure(struct airlock_sandbox *sb, const char *path, 
 int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, int *ret_status)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF;
+	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF,
+			    pidfd = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
 	sigset_t block, old;
 	int r, status = 0;
@@ -496,19 +497,25 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 
 	bool child_done = false, master_open = pty.master >= 0,
 	     input_open = pty.master >= 0 && pty.in_fd >= 0;
+	/* The command's end is seen on a pidfd: SIGCHLD only reaches our signalfd if every
+	 * thread of the host blocks it, which a library cannot require. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (!child_done || master_open) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ sfd, POLLIN, 0 },
 			{ master_open ? pty.master : -1, POLLIN, 0 },
 			{ input_open ? pty.in_fd : -1, POLLIN, 0 },
+			{ child_done ? -1 : pidfd, POLLIN, 0 },
 		};
 		/* Once the command is gone, drain what it wrote, but never wait on it. */
 		int timeout = child_done ? 0 : -1;
-		int k = poll(p, 3, timeout);
+		int k = poll(p, 4, timeout);
 		if (k < 0 && errno != EINTR)
 			break;
 		if (k == 0 && child_done)
 			break;
+		if ((p[3].revents & POLLIN) && waitpid(pid, &status, WNOHANG) == pid)
+			child_done = true;
 
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -335,8 +335,9 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
 			continue;
 		uint32_t effect;
 		if (!policy_decide(s->policy, path, bit, &effect)) {
-			*ret_by = "policy";
-			return VERDICT_DENY;
+			/* No rule: only a grant (the host's, or an approver's wider answer) allows. */
+			need_ask |= bit;
+			continue;
 		}
 		if (effect == AIRLOCK_EFFECT_DENY) {
 			*ret_by = "rule";
@@ -349,6 +350,14 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
 	}
 	if (need_ask) {
 		if (!grant_check(s->grants, path, need_ask, NULL)) {
+			/* Ask only where an "ask" rule says so; where no rule speaks, deny. */
+			for (uint32_t bit = 1; bit <= AIRLOCK_ACCESS_EXEC; bit <<= 1) {
+				uint32_t effect;
+				if ((need_ask & bit) && !policy_decide(s->policy, path, bit, &effect)) {
+					*ret_by = "policy";
+					return VERDICT_DENY;
+				}
+			}
 			*ret_by = "ask";
 			return VERDICT_ASK;
 		}

@@ -165,6 +165,19 @@ AIRLOCK_API int airlock_sandbox_set_approver_cmd(struct airlock_sandbox *sandbox
  * created 0600 or appended to. Errors: -EINVAL, -ENOMEM; opening fails at run time. */
 AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, const char *path);
 
+/* Grant access (AIRLOCK_ACCESS_*) to path, and everything beneath it if it is a directory, for
+ * the rest of the session or for ttl_s seconds (0: no expiry). Every process of the session
+ * gets it, across exec; deny rules still win. Thread-safe: may be called while
+ * airlock_sandbox_run() runs in another thread. The path is resolved now (symlinks followed).
+ * Errors: -EINVAL (no supervisor, bad path or access), -ENOENT, -ENOSPC (grant table full),
+ * -ENOMEM. */
+AIRLOCK_API int airlock_sandbox_grant(struct airlock_sandbox *sandbox, const char *path,
+				      uint32_t access, uint64_t ttl_s);
+
+/* Revoke the grants on path and beneath it. Thread-safe. Returns how many were revoked. Access
+ * already obtained (an open fd) is not taken back. Errors: -EINVAL, -ENOENT. */
+AIRLOCK_API int airlock_sandbox_revoke(struct airlock_sandbox *sandbox, const char *path);
+
 /* Kills what still runs, removes the session directory. NULL-safe; returns NULL. */
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox);
 
