@@ -88,7 +88,8 @@ int explain_policy(struct airlock_policy *p, char **ret_text)
 		for (size_t i = 0; c->carved[i]; i++) {
 			sb_append(&b, "  ");
 			sb_append_escaped(&b, c->carved[i]);
-			sb_append(&b, " (entries granted one by one; new entries not accessible)\n");
+			sb_append(&b, " (entries granted one by one; the supervisor covers new ones, "
+				      "with --static they are not accessible)\n");
 		}
 	} else {
 		sb_append(&b, "\n");

@@ -671,11 +671,12 @@ int policy_add_floor(struct compiled_policy *c, const char *path, uint32_t acces
 		return -ENOMEM;
 	c->rules = v;
 	struct stat st;
+	bool exists = stat(path, &st) == 0;
 	v[c->n_rules] = (struct crule){
 		.path = strdup(path), .shown = strdup(path), .allow = access,
 		.origin = { origin, origin, origin },
-		.exists = stat(path, &st) == 0,
-		.is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode),
+		.exists = exists,
+		.is_dir = exists && S_ISDIR(st.st_mode),
 	};
 	if (!v[c->n_rules].path || !v[c->n_rules].shown) {
 		free(v[c->n_rules].path);

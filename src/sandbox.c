@@ -105,7 +105,7 @@ static int make_session_dir(char *buf, size_t size)
 	return negative_errno();
 }
 
-static void log_notices(struct airlock_sandbox *sb, struct airlock_policy *p)
+static void log_notices(struct airlock_sandbox *sb)
 {
 	struct compiled_policy *c = sb->policy;
 	for (size_t i = 0; c->notices && c->notices[i]; i++)
@@ -130,7 +130,6 @@ static void log_notices(struct airlock_sandbox *sb, struct airlock_policy *p)
 	if (ll_degradations(&sb->abi, !c->network, &deg) == 0)
 		for (size_t i = 0; deg && deg[i]; i++)
 			sandbox_log(sb, AIRLOCK_LOG_WARNING, "Landlock %s", deg[i]);
-	(void)p;
 }
 
 int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox **ret)
@@ -232,7 +231,7 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 	}
 	for (size_t i = 0; dropped && dropped[i]; i++)
 		sandbox_log(sb, AIRLOCK_LOG_INFO, "environment: not passing %s", dropped[i]);
-	log_notices(sb, p);
+	log_notices(sb);
 	*ret = sb;
 	return 0;
 fail:

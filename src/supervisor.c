@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -36,31 +36,59 @@ static void slog(struct supervisor *s, int level, const char *fmt, ...)
 
 /* ---- the deny-inode set ---- */
 
-static struct deny_inode *walk_set;
-static size_t walk_n, walk_cap;
-static uint32_t walk_access;
-static bool walk_linked;
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Collecting the deny-inode set: a walk with its state here, not in globals (nftw has no
+ * user data), so that sandboxes of one host start independently. */
+struct walk {
+	struct deny_inode *set;
+	size_t n, cap;
+	uint32_t access;
+	bool linked; /* a file with other names */
+	bool full;
+};
 
-static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static int walk_add(struct walk *w, const struct stat *st)
 {
-	(void)path;
-	(void)type;
-	(void)ftw;
-	if (walk_n >= DENY_INODES_MAX)
-		return 1;
-	if (walk_n == walk_cap) {
-		size_t cap = walk_cap ? walk_cap * 2 : 256;
-		struct deny_inode *v = realloc(walk_set, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		walk_set = v;
-		walk_cap = cap;
+	if (w->n >= DENY_INODES_MAX) {
+		w->full = true;
+		return 0;
 	}
-	walk_set[walk_n++] = (struct deny_inode){ st->st_dev, st->st_ino, walk_access };
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct deny_inode *v = realloc(w->set, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		w->set = v;
+		w->cap = cap;
+	}
+	w->set[w->n++] = (struct deny_inode){ st->st_dev, st->st_ino, w->access };
 	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
-		walk_linked = true;
+		w->linked = true;
 	return 0;
+}
+
+/* Everything at and beneath (dirfd, name): symlinks not followed, one filesystem, bounded. */
+static int walk_tree(struct walk *w, int parent, const char *name, dev_t dev, unsigned depth)
+{
+	struct stat st;
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+		return 0;
+	int r = walk_add(w, &st);
+	if (r < 0 || !S_ISDIR(st.st_mode) || depth >= 64 || w->full)
+		return r;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* unreadable: protected by its path only */
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	struct dirent *de;
+	while (r == 0 && !w->full && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = walk_tree(w, dirfd(d), de->d_name, dev, depth + 1);
+	closedir(d);
+	return r;
 }
 
 static int cmp_inode(const void *a, const void *b)
@@ -76,47 +104,38 @@ static int cmp_inode(const void *a, const void *b)
  * deny rule is remembered by (dev, inode) at start, and the supervisor refuses those objects
  * whatever path led to them: a hardlink into a granted tree, a bind mount, a rename. Objects
  * created under a denied tree after the start are not in the set (the deny rule's path still
- * covers them). Test: tests/e2e/test-supervisor.c (hardlink_of_secret_stays_denied).
+ * covers them). Test: tests/e2e/test-supervisor.c (secrets_stay_denied_whatever_the_approver_says,
+ * bind_mount_of_secret_stays_denied), tests/attacks/test-races.c (R01 hardlink, PB).
  */
 static int collect_deny_inodes(struct supervisor *s)
 {
-	pthread_mutex_lock(&walk_lock);
-	walk_set = NULL;
-	walk_n = walk_cap = 0;
-	walk_linked = false;
-	int r = 0;
-	for (size_t i = 0; i < s->policy->n_rules && r >= 0; i++) {
+	struct walk w = { 0 };
+	for (size_t i = 0; i < s->policy->n_rules; i++) {
 		const struct crule *cr = &s->policy->rules[i];
-		if (!cr->deny || !cr->exists)
+		struct stat st;
+		if (!cr->deny || !cr->exists || stat(cr->path, &st) < 0)
 			continue;
-		walk_access = cr->deny;
-		r = nftw(cr->path, walk_one, 16, FTW_PHYS | FTW_MOUNT);
-		if (r > 0) {
-			slog(s, AIRLOCK_LOG_WARNING, "more than %d objects under deny rules: the rest are "
-			     "protected by their paths only", DENY_INODES_MAX);
-			r = 0;
-			break;
+		w.access = cr->deny;
+		if (walk_tree(&w, AT_FDCWD, cr->path, st.st_dev, 0) < 0) {
+			free(w.set);
+			return -ENOMEM;
 		}
 	}
-	if (r < 0) {
-		free(walk_set);
-		pthread_mutex_unlock(&walk_lock);
-		return -ENOMEM;
-	}
-	qsort(walk_set, walk_n, sizeof(*walk_set), cmp_inode);
+	if (w.full)
+		slog(s, AIRLOCK_LOG_WARNING, "more than %d objects under deny rules: the rest are "
+		     "protected by their paths only", DENY_INODES_MAX);
+	qsort(w.set, w.n, sizeof(*w.set), cmp_inode);
 	/* One entry per object, with the bits of every rule that reached it. */
 	size_t n = 0;
-	for (size_t i = 0; i < walk_n; i++) {
-		if (n && cmp_inode(&walk_set[n - 1], &walk_set[i]) == 0)
-			walk_set[n - 1].access |= walk_set[i].access;
+	for (size_t i = 0; i < w.n; i++) {
+		if (n && cmp_inode(&w.set[n - 1], &w.set[i]) == 0)
+			w.set[n - 1].access |= w.set[i].access;
 		else
-			walk_set[n++] = walk_set[i];
+			w.set[n++] = w.set[i];
 	}
-	s->deny_inodes = walk_set;
+	s->deny_inodes = w.set;
 	s->n_deny_inodes = n;
-	s->careful = walk_linked;
-	walk_set = NULL;
-	pthread_mutex_unlock(&walk_lock);
+	s->careful = w.linked;
 	if (s->careful)
 		slog(s, AIRLOCK_LOG_NOTICE, "a file under a deny rule has other names (hardlinks): every "
 		     "open is checked on its object by the supervisor (slower), so none reaches it");

@@ -150,7 +150,7 @@ struct spawn {
 /* Run c with stdout and stderr captured into res. */
 static int run_cmd(struct e2e_result *res, const struct spawn *s, struct cmd *c)
 {
-	int out[2], err[2], status;
+	int out[2], err[2];
 	bool airlock = strcmp(c->v[0], e2e_airlock_bin()) == 0;
 
 	memset(res, 0, sizeof(*res));
@@ -175,15 +175,7 @@ static int run_cmd(struct e2e_result *res, const struct spawn *s, struct cmd *c)
 	}
 	close(out[1]);
 	close(err[1]);
-	int fds[2] = { out[0], err[0] };
-	char *bufs[2] = { res->out, res->err };
-	size_t caps[2] = { sizeof(res->out), sizeof(res->err) };
-	e2e_drain(fds, bufs, caps);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			FAIL("waitpid: %m");
-	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return res->status;
+	return e2e_collect(res, pid, out[0], err[0]);
 }
 
 /* Print captured output as TAP diagnostics, one "# label| " line per line. */

@@ -153,11 +153,26 @@ static inline void e2e_drain(int fds[2], char *bufs[2], size_t caps[2])
 	bufs[1][used[1]] = '\0';
 }
 
+/* Read a child's stdout and stderr (the read ends; both closed) into r, then reap it: the exit
+ * status as a shell would report it. */
+static inline int e2e_collect(struct e2e_result *r, pid_t pid, int out_fd, int err_fd)
+{
+	int fds[2] = { out_fd, err_fd }, status;
+	char *bufs[2] = { r->out, r->err };
+	size_t caps[2] = { sizeof(r->out), sizeof(r->err) };
+	e2e_drain(fds, bufs, caps);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			FAIL("waitpid: %m");
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r->status;
+}
+
 /* Run a program with argv (NULL-terminated), stdin from /dev/null, capturing stdout and stderr.
  * Returns the exit status as a shell would report it. */
 static inline int e2e_exec(struct e2e_result *r, const char *const *argv)
 {
-	int out[2], err[2], status;
+	int out[2], err[2];
 
 	memset(r, 0, sizeof(*r));
 	fflush(stdout);
@@ -178,15 +193,7 @@ static inline int e2e_exec(struct e2e_result *r, const char *const *argv)
 	}
 	close(out[1]);
 	close(err[1]);
-	int fds[2] = { out[0], err[0] };
-	char *bufs[2] = { r->out, r->err };
-	size_t caps[2] = { sizeof(r->out), sizeof(r->err) };
-	e2e_drain(fds, bufs, caps);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			FAIL("waitpid: %m");
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return r->status;
+	return e2e_collect(r, pid, out[0], err[0]);
 }
 
 /* Run the airlock binary with the given arguments (NULL-terminated list after "airlock"). */
