@@ -65,6 +65,9 @@ TEST(interactive_bash_with_job_control)
 	e2e_fixture_setup(&f);
 	snprintf(sock, sizeof(sock), "%s/tmux.sock", f.root);
 	unsetenv("TMUX");
+	/* tmux runs the pane's command with $SHELL, or else the user's login shell, which for
+	 * accounts like nobody is nologin: name a real shell. */
+	setenv("SHELL", "/bin/sh", 1);
 
 	/* The outer shell records the terminal's modes before and after airlock. */
 	char *script = NULL;
