@@ -4,10 +4,10 @@
 set -eu
 
 what=${1:-test}
-pkgs="gcc pkg-config meson ninja-build python3 libseccomp-dev libjansson-dev"
+pkgs="gcc pkg-config meson ninja-build python3 libseccomp-dev libjansson-dev libsodium-dev"
 case "$what" in
 build) ;;
-test) pkgs="$pkgs git util-linux tmux procps" ;;
+test) pkgs="$pkgs git util-linux tmux procps clang libclang-rt-14-dev" ;;
 bench) pkgs="$pkgs git bubblewrap firejail" ;;
 *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
