@@ -9,6 +9,7 @@
 
 #include "airlock/airlock.h"
 #include "args.h"
+#include "session.h"
 
 #define EXIT_AIRLOCK 125
 
@@ -28,6 +29,12 @@ static const char usage_main[] =
 	"  profile list                           the built-in and your own profiles\n"
 	"  profile show NAME|FILE                 print a profile\n"
 	"  profile check NAME|FILE...             validate profiles (and what they extend)\n"
+	"  ps [--json]                            running sessions\n"
+	"  grant SESSION PATH --read|--write|--exec [--for DURATION]\n"
+	"                                         give a running session access to PATH\n"
+	"  revoke SESSION PATH                    take it back\n"
+	"  token mint SESSION PATH --read ...     a token that grants PATH when redeemed\n"
+	"  token redeem TOKEN                     (inside a session) redeem a token\n"
 	"  help [COMMAND]                         this text, or a command's\n"
 	"\n"
 	"Examples:\n"
@@ -438,6 +445,14 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return EXIT_AIRLOCK;
+	}
+	if (!strcmp(argv[1], "ps") || !strcmp(argv[1], "grant") || !strcmp(argv[1], "revoke") ||
+	    !strcmp(argv[1], "token"))
+		return cmd_session(argc - 1, argv + 1);
+	if (argc > 2 && !strcmp(argv[1], "help") && (!strcmp(argv[2], "ps") || !strcmp(argv[2], "grant") ||
+			   !strcmp(argv[2], "revoke") || !strcmp(argv[2], "token"))) {
+		fputs(usage_session, stdout);
+		return 0;
 	}
 	switch (args_command(argv[1])) {
 	case CMD_RUN:

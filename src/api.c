@@ -4,17 +4,21 @@
  * internal modules and keeps their error codes to the documented set (airlock.h).
  */
 #include <errno.h>
+#include <jansson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "airlock/airlock.h"
 #include "cleanup.h"
+#include "control.h"
 #include "explain.h"
 #include "grants.h"
 #include "policy.h"
 #include "profile.h"
 #include "sandbox.h"
+#include "token.h"
 #include "util.h"
 
 AIRLOCK_API const char *airlock_version(void)
@@ -280,6 +284,46 @@ AIRLOCK_API int airlock_sandbox_revoke(struct airlock_sandbox *sandbox, const ch
 	return grant_revoke_path(sandbox->sup.grants, canon);
 }
 
+AIRLOCK_API int airlock_sandbox_mint_token(struct airlock_sandbox *sandbox, const char *path,
+					   uint32_t access_bits, uint64_t ttl_s, uint32_t uses,
+					   char **ret_token)
+{
+	_cleanup_free_ char *canon = NULL;
+	char text[TOKEN_TEXT_LEN + 1];
+	struct stat st;
+
+	if (!sandbox || !ret_token || !sandbox->supervised || !access_bits ||
+	    (access_bits & ~AIRLOCK_ACCESS_ALL) || ttl_s > UINT64_MAX / 1000000000)
+		return -EINVAL;
+	int r = canonical_arg(path, &canon);
+	if (r < 0)
+		return r;
+	if (stat(canon, &st) < 0)
+		return negative_errno();
+	/* A token can carry no access that a deny rule withholds: it would redeem to nothing. */
+	for (uint32_t bit = 1; bit <= AIRLOCK_ACCESS_EXEC; bit <<= 1) {
+		uint32_t effect;
+		if ((access_bits & bit) && policy_decide(sandbox->policy, canon, bit, &effect) &&
+		    effect == AIRLOCK_EFFECT_DENY)
+			return sandbox_error(sandbox, -EPERM, "%s: a deny rule withholds this access",
+					     canon);
+	}
+	r = token_mint(sandbox->sup.tokens, canon, st.st_dev, st.st_ino, access_bits,
+		       ttl_s * UINT64_C(1000000000), uses, text, NULL);
+	if (r < 0)
+		return r;
+	*ret_token = strdup(text);
+	explicit_bzero(text, sizeof(text));
+	return *ret_token ? 0 : -ENOMEM;
+}
+
+AIRLOCK_API int airlock_sandbox_revoke_token(struct airlock_sandbox *sandbox, const char *token)
+{
+	if (!sandbox || !token || !sandbox->supervised)
+		return -EINVAL;
+	return token_revoke_text(sandbox->sup.tokens, token);
+}
+
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox)
 {
 	return sandbox_free(sandbox);
@@ -357,4 +401,39 @@ AIRLOCK_API int airlock_doctor(char **ret_text)
 	if (!ret_text)
 		return -EINVAL;
 	return explain_doctor(ret_text);
+}
+
+AIRLOCK_API int airlock_sessions_list(char **ret_json)
+{
+	json_t *list = NULL;
+	if (!ret_json)
+		return -EINVAL;
+	int r = control_list(&list);
+	if (r < 0)
+		return r;
+	*ret_json = json_dumps(list, JSON_INDENT(2));
+	json_decref(list);
+	return *ret_json ? 0 : -ENOMEM;
+}
+
+AIRLOCK_API int airlock_session_control(const char *id_prefix, const char *request_json,
+					char **ret_reply_json, char **ret_error)
+{
+	json_error_t err;
+	json_t *reply = NULL;
+	if (!request_json || !ret_reply_json || !ret_error)
+		return -EINVAL;
+	*ret_error = NULL;
+	json_t *req = json_loads(request_json, JSON_REJECT_DUPLICATES, &err);
+	if (!req || !json_is_object(req)) {
+		json_decref(req);
+		return -EINVAL;
+	}
+	int r = control_request(id_prefix, req, &reply, ret_error);
+	json_decref(req);
+	if (r < 0)
+		return r;
+	*ret_reply_json = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	return *ret_reply_json ? 0 : -ENOMEM;
 }

@@ -433,10 +433,49 @@ int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode)
 
 /* ---- open ---- */
 
-#define OPEN_KNOWN_FLAGS                                                                     \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |  \
-	 O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |    \
-	 O_PATH | O_TMPFILE | FASYNC)
+int broker_open_target(struct supervisor *s, const struct target *t, uint64_t flags, uint64_t mode,
+		       uint32_t access, pid_t tid, const char **ret_refused)
+{
+	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox (an O_PATH fd does
+	 * no I/O, and its re-opens are checked by the kernel). */
+	bool opath = flags & O_PATH;
+	*ret_refused = NULL;
+	if (t->exists && !opath && !S_ISREG(t->st.st_mode) && !S_ISDIR(t->st.st_mode)) {
+		*ret_refused = "not-a-file";
+		return -EACCES;
+	}
+	/* A file it creates gets its umask and file-system ids; to open an existing one, ours are
+	 * the same (same user, no_new_privs). */
+	uid_t uid;
+	gid_t gid;
+	bool creating = !t->exists && (flags & O_CREAT);
+	if (creating)
+		take_on_identity(tid, &uid, &gid);
+	/* Truncate only after checking what we opened; never block opening. */
+	int fd = openat2_leaf(t, opath ? O_PATH | (flags & O_DIRECTORY)
+				       : (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
+	if (creating)
+		drop_identity();
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (!opath && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
+	    (t->exists && (st.st_dev != t->st.st_dev || st.st_ino != t->st.st_ino)) ||
+	    supervisor_denied_inode(s, &st, access)) {
+		/* Swapped under us, or not a plain file: refuse rather than guess. */
+		close(fd);
+		*ret_refused = "changed";
+		return -EACCES;
+	}
+	if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (!opath && !(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
 
 static void do_open(struct call *c, const struct layout *l)
 {
@@ -535,50 +574,16 @@ static void do_open(struct call *c, const struct layout *l)
 		return;
 	}
 
-	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox (an O_PATH fd does
-	 * no I/O, and its re-opens are checked by the kernel). */
-	bool opath = flags & O_PATH;
-	if (t.exists && !opath && !S_ISREG(t.st.st_mode) && !S_ISDIR(t.st.st_mode)) {
-		deny(c, t.path, access, "not-a-file", EACCES);
-		target_done(&t);
-		return;
-	}
-	/* A file it creates gets its umask and file-system ids; to open an existing one, ours are
-	 * the same (same user, no_new_privs). */
-	uid_t uid;
-	gid_t gid;
-	bool creating = !t.exists && (flags & O_CREAT);
-	if (creating)
-		take_on_identity(c->tid, &uid, &gid);
-	/* Truncate only after checking what we opened; never block opening. */
-	int fd = openat2_leaf(&t, opath ? O_PATH | (flags & O_DIRECTORY)
-					: (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
-	if (creating)
-		drop_identity();
+	const char *refused = NULL;
+	int fd = broker_open_target(c->s, &t, flags, mode, access, c->tid, &refused);
 	if (fd < 0) {
-		answer_error(c, -fd);
+		if (refused)
+			deny(c, t.path, access, refused, -fd);
+		else
+			answer_error(c, -fd);
 		target_done(&t);
 		return;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || (!opath && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
-	    (t.exists && (st.st_dev != t.st.st_dev || st.st_ino != t.st.st_ino)) ||
-	    supervisor_denied_inode(c->s, &st, access)) {
-		/* Swapped under us, or not a plain file: refuse rather than guess. */
-		close(fd);
-		deny(c, t.path, access, "changed", EACCES);
-		target_done(&t);
-		return;
-	}
-	if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
-		int e = errno;
-		close(fd);
-		answer_error(c, e);
-		target_done(&t);
-		return;
-	}
-	if (!opath && !(flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	r = notify_inject_fd(c->fd, req->id, fd, flags & O_CLOEXEC, false);
 	close(fd);
 	if (r >= 0)

@@ -2,6 +2,7 @@
 /* The broker's internals, shared by broker.c (paths) and sockets.c (connect, bind). */
 #pragma once
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,12 @@
 
 #define R AIRLOCK_ACCESS_READ
 #define W AIRLOCK_ACCESS_WRITE
+
+/* The open(2) flags the broker knows how to honour. */
+#define OPEN_KNOWN_FLAGS                                                                     \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |  \
+	 O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |    \
+	 O_PATH | O_TMPFILE | FASYNC)
 
 enum op_kind {
 	OP_OPEN,
@@ -58,6 +65,13 @@ void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid);
 void drop_identity(void);
 /* openat2 of t's leaf in its directory, never following anything. Returns an fd or -errno. */
 int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode);
+
+/* Open t's object for the sandbox with its flags and mode (O_TRUNC applied after the checks):
+ * never a device, FIFO or socket; a file it creates gets the requester's (tid) umask and ids;
+ * what was opened must still be t's object and not a denied inode. Returns an fd, or -errno;
+ * *ret_refused names why ("not-a-file", "changed") when the refusal is a policy decision. */
+int broker_open_target(struct supervisor *s, const struct target *t, uint64_t flags, uint64_t mode,
+		       uint32_t access, pid_t tid, const char **ret_refused);
 
 /* sockets.c */
 void do_socket(struct call *c);

@@ -36,8 +36,7 @@ static bool matches_any(char *const *patterns, const char *name)
 	return false;
 }
 
-/* Replace or append NAME=... in *env. */
-static int env_put(char ***env, const char *kv)
+int env_put(char ***env, const char *kv)
 {
 	size_t n = strcspn(kv, "=");
 	for (size_t i = 0; *env && (*env)[i]; i++) {

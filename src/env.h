@@ -16,3 +16,6 @@ bool env_is_injection(const char *name);
  * (for --verbose). Both results are malloc'd strv. */
 int env_build(const struct airlock_policy *p, const struct policy_vars *vars, char *const *host,
 	      char ***ret_envp, char ***ret_dropped);
+
+/* Replace or append NAME=VALUE in the strv *env. Returns 0 or -ENOMEM. */
+int env_put(char ***env, const char *kv);

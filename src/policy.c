@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dirs.h"
 #include "util.h"
 
 #define FLOOR_MAX_RULES 65536
@@ -414,6 +415,7 @@ int policy_compile(struct airlock_policy *p, const struct policy_vars *vars,
 {
 	struct compiled_policy *c = calloc(1, sizeof(*c));
 	_cleanup_free_ struct merging *m = NULL;
+	_cleanup_strv_free_ char **protected = NULL;
 	int r = 0;
 
 	if (!c)
@@ -480,6 +482,39 @@ int policy_compile(struct airlock_policy *p, const struct policy_vars *vars,
 			goto fail;
 		}
 		r = add_compiled(c, &m, raw, norm, canon);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* airlock's own directories (profiles, audit trail, control sockets): denied above every
+	 * layer, and no rule may reach inside them. */
+	r = dirs_protected(&protected);
+	if (r < 0)
+		goto fail;
+	for (char **d = protected; *d; d++) {
+		static char origin[] = "airlock's own files (never granted)", group[] = "airlock";
+		_cleanup_free_ char *canon = NULL;
+		r = policy_canonicalize(*d, &canon);
+		if (r < 0)
+			goto fail;
+		for (size_t i = 0; i < c->n_rules; i++) {
+			const struct crule *cr = &c->rules[i];
+			bool grants = false;
+			for (int b = 0; b < 3; b++)
+				grants |= m[i].effect[b] == AIRLOCK_EFFECT_ALLOW || m[i].effect[b] == AIRLOCK_EFFECT_ASK;
+			if (grants && strcmp(cr->path, canon) != 0 && path_is_beneath(cr->path, canon)) {
+				r = policy_error(p, -EPERM, "%s: %s is inside airlock's own directory %s, "
+						 "which no sandbox may reach", cr->origin[0] ? cr->origin[0] :
+						 cr->origin[1] ? cr->origin[1] : cr->origin[2] ? cr->origin[2] : "rule",
+						 cr->shown, *d);
+				goto fail;
+			}
+		}
+		const struct raw_rule deny = {
+			.path = *d, .access = AIRLOCK_ACCESS_ALL, .effect = AIRLOCK_EFFECT_DENY,
+			.origin = origin, .group = group, .layer = UINT_MAX,
+		};
+		r = add_compiled(c, &m, &deny, *d, canon);
 		if (r < 0)
 			goto fail;
 	}
@@ -699,7 +734,10 @@ int policy_plan_floor(struct compiled_policy *c)
 		size_t nds = 0;
 		for (size_t j = 0; j < c->n_rules; j++) {
 			const struct crule *d = &c->rules[j];
-			if (j != i && d->exists && ((d->deny | d->ask) & a->allow) &&
+			/* Absent ones too: the deepest directory that exists is carved, so
+			 * the sandbox cannot create what a rule denies (~/.ssh/authorized_keys
+			 * where no ~/.ssh exists yet). */
+			if (j != i && ((d->deny | d->ask) & a->allow) &&
 			    path_is_beneath(d->path, a->path))
 				ds[nds++] = d;
 		}

@@ -21,6 +21,7 @@ struct airlock_sandbox {
 	bool supervised;       /* a seccomp listener and the supervisor (not --static) */
 	bool supervisor_ready; /* sup was initialised */
 	struct supervisor sup;
+	struct control *control; /* the control channel while the command runs */
 	char *audit_path;
 	bool ran;
 	airlock_log_fn log;

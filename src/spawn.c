@@ -39,7 +39,10 @@
 #include "audit.h"
 #include "filter.h"
 #include "notify.h"
+#include "control.h"
+#include "env.h"
 #include "ptyrelay.h"
+#include "sdk.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -86,6 +89,7 @@ struct child_args {
 	pid_t parent;
 	int report_fd;
 	int listener_sock; /* supervised: where the listener goes, else -1 */
+	int sdk_sock;      /* supervised: the SDK channel's child end, kept across exec, else -1 */
 	sigset_t mask;
 };
 
@@ -230,6 +234,8 @@ static _Noreturn void child_main(const struct child_args *a)
 	for (uint32_t i = 0; i < a->opts->n_keep_fds; i++)
 		if (fcntl(a->opts->keep_fds[i], F_SETFD, 0) < 0)
 			child_fail(a, STEP_FDS, errno);
+	if (a->sdk_sock >= 0 && fcntl(a->sdk_sock, F_SETFD, 0) < 0)
+		child_fail(a, STEP_FDS, errno);
 	execve(a->path, a->argv, a->sb->envp);
 	child_fail(a, STEP_EXEC, errno);
 }
@@ -363,7 +369,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF,
-			    pidfd = -EBADF;
+			    pidfd = -EBADF, sdk_parent = -EBADF, sdk_child = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
 	sigset_t block, old;
 	int r, status = 0;
@@ -432,11 +438,27 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	}
 	lparent = lsock[0];
 	lchild = lsock[1];
+	if (sb->supervised) {
+		/* The SDK channel: every process of the session inherits the child end. */
+		int k[2];
+		char kv[64];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, k) < 0) {
+			r = sandbox_error(sb, negative_errno(), "socketpair: %m");
+			goto out_mask;
+		}
+		sdk_parent = k[0];
+		sdk_child = k[1];
+		snprintf(kv, sizeof(kv), "AIRLOCK_SOCKET_FD=%d", sdk_child);
+		if ((r = env_put(&sb->envp, kv)) < 0) {
+			sandbox_error(sb, r, "out of memory");
+			goto out_mask;
+		}
+	}
 
 	struct child_args args = {
 		.sb = sb, .pty = &pty, .path = path, .argv = (char *const *)o->argv,
 		.cwd = o->cwd, .opts = o, .parent = getpid(), .report_fd = wr, .mask = old,
-		.listener_sock = lchild,
+		.listener_sock = lchild, .sdk_sock = sdk_child,
 	};
 	fflush(NULL);
 	pid_t pid = fork();
@@ -450,6 +472,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	wr = safe_close(wr);
 	pty.slave = safe_close(pty.slave);
 	lchild = safe_close(lchild);
+	sdk_child = safe_close(sdk_child);
 
 	if (sb->supervised) {
 		/* The child sends the listener before it execs; an empty read means it failed
@@ -464,6 +487,12 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 				r = sandbox_error(sb, -ECHILD, "cannot start the supervisor: %s", strerror(-r));
 				goto out_mask;
 			}
+			r = sdk_server_start(&sb->sup, sdk_parent, &sb->sup.sdk);
+			if (r < 0)
+				sandbox_log(sb, AIRLOCK_LOG_WARNING, "the SDK channel is not served: %s",
+					    strerror(-r));
+			else
+				sdk_parent = -EBADF; /* the server's now */
 		}
 	}
 
@@ -490,6 +519,12 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		goto out_mask;
 	}
 
+	if (sb->supervised) {
+		r = control_start(sb, o->argv, o->cwd, &sb->control);
+		if (r < 0)
+			sandbox_log(sb, AIRLOCK_LOG_WARNING, "no control channel for this session "
+				    "(airlock ps, grant, token): %s", strerror(-r));
+	}
 	if (pty.master >= 0) {
 		pty_make_raw(&pty);
 		fcntl(pty.master, F_SETFL, fcntl(pty.master, F_GETFL) | O_NONBLOCK);
@@ -580,6 +615,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	kill_leftovers(pid);
 	if (sb->supervised)
 		supervisor_stop(&sb->sup);
+	sb->control = control_stop(sb->control);
 	*ret_status = status_code(status);
 	r = 0;
 out_mask:

@@ -20,6 +20,8 @@
 #include "audit.h"
 #include "cleanup.h"
 #include "grants.h"
+#include "sdk.h"
+#include "token.h"
 #include "notify.h"
 #include "util.h"
 
@@ -232,6 +234,9 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, 
 	r = grant_table_new(GRANT_TABLE_DEFAULT_CAP, &s->grants);
 	if (r < 0)
 		return r;
+	r = token_table_new(rnd, TOKEN_TABLE_DEFAULT_CAP, &s->tokens);
+	if (r < 0)
+		return r;
 	r = connect_pool_new(&s->connects);
 	if (r < 0)
 		return r;
@@ -313,6 +318,7 @@ void supervisor_stop(struct supervisor *s)
 	}
 	while (atomic_load(&s->pending) > 0)
 		usleep(1000);
+	s->sdk = sdk_server_stop(s->sdk);
 	if (started)
 		slog(s, AIRLOCK_LOG_INFO, "supervisor: %lu operations left to the kernel, %lu performed, "
 		     "%lu denied, %lu approvals asked", atomic_load(&s->n_continued),
@@ -327,6 +333,8 @@ void supervisor_done(struct supervisor *s)
 	connect_pool_unref(s->connects);
 	s->connects = NULL;
 	s->grants = grant_table_free(s->grants);
+	s->tokens = token_table_free(s->tokens);
+	s->sdk = sdk_server_stop(s->sdk);
 	free(s->deny_inodes);
 	strv_free(s->alias_from);
 	strv_free(s->alias_to);
@@ -608,7 +616,7 @@ static void *approval_main(void *arg)
 		.access = p->access,
 		.session = s->session,
 	};
-	approver_cmd_ask_cancellable(s->approve_cmd, s->approve_timeout_ms, &rq, s->cancel_fd, &ans);
+	supervisor_consult(s, &rq, &ans);
 	/*
 	 * Invariant: an answer applies to the request it was asked for. A "once" answer never
 	 * enters the shared grant table: it travels with this request only, and if the request
@@ -643,6 +651,18 @@ static void *approval_main(void *arg)
 	free(p);
 	atomic_fetch_sub(&s->pending, 1);
 	return NULL;
+}
+
+bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
+			struct approval_answer *ans)
+{
+	if (!s->approve_cmd) {
+		*ans = (struct approval_answer){ .allow = false };
+		snprintf(ans->reason, sizeof(ans->reason), "no approver");
+		return false;
+	}
+	approver_cmd_ask_cancellable(s->approve_cmd, s->approve_timeout_ms, rq, s->cancel_fd, ans);
+	return true;
 }
 
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,

@@ -23,6 +23,10 @@
 #define SUPERVISOR_MAX_PENDING 64 /* requests waiting for an approver; beyond: denied */
 
 struct grant_table;
+struct token_table;
+struct sdk_server;
+struct approval_request;
+struct approval_answer;
 struct audit;
 struct connect_pool;
 
@@ -48,6 +52,8 @@ struct supervisor {
 	int listener;
 	const struct compiled_policy *policy; /* borrowed from the sandbox */
 	struct grant_table *grants;
+	struct token_table *tokens;
+	struct sdk_server *sdk;               /* the SDK channel, when the session has one */
 	struct audit *audit;                  /* NULL: no audit trail */
 	char *approve_cmd;                    /* NULL: "ask" means deny */
 	unsigned approve_timeout_ms;
@@ -112,6 +118,10 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
  * could not be started (overload, no approver): the caller denies. */
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
 		    const char *op, const char *path, uint32_t access);
+/* Ask whoever answers "ask" (the approver command) about rq, on this thread; returns false
+ * (and a deny in *ans) when there is nobody to ask. */
+bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
+			struct approval_answer *ans);
 /* Does a deny rule withhold any of access from this object, whatever its name? */
 bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access);
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,

@@ -178,6 +178,23 @@ AIRLOCK_API int airlock_sandbox_grant(struct airlock_sandbox *sandbox, const cha
  * already obtained (an open fd) is not taken back. Errors: -EINVAL, -ENOENT. */
 AIRLOCK_API int airlock_sandbox_revoke(struct airlock_sandbox *sandbox, const char *path);
 
+/* Mint a capability token for path (resolved now; the token is bound to that file's identity,
+ * so a file put in its place later redeems nothing) with access (AIRLOCK_ACCESS_*), valid for
+ * ttl_s seconds (0: the whole session) and uses redemptions (0: unlimited). A process of the
+ * session redeems it through the SDK (airlock_client_redeem(), or `airlock token redeem`); that
+ * adds a grant every process of the session sees, across exec. The token is useless outside
+ * this session. *ret_token is malloc'd text (the caller frees it; do not log it: it is a
+ * secret until it expires). Thread-safe. Errors: -EINVAL (no supervisor, bad argument),
+ * -ENOENT, -EPERM (a deny rule withholds the access), -ENOSPC (too many live tokens), -ENOMEM. */
+AIRLOCK_API int airlock_sandbox_mint_token(struct airlock_sandbox *sandbox, const char *path,
+					   uint32_t access, uint64_t ttl_s, uint32_t uses,
+					   char **ret_token);
+
+/* Revoke a token minted by this sandbox: it redeems nothing from now on (grants it already
+ * gave stay until revoked with airlock_sandbox_revoke()). Thread-safe. Errors: -EINVAL (not a
+ * token of this session), -ENOENT. */
+AIRLOCK_API int airlock_sandbox_revoke_token(struct airlock_sandbox *sandbox, const char *token);
+
 /* Kills what still runs, removes the session directory. NULL-safe; returns NULL. */
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox);
 
@@ -216,6 +233,27 @@ AIRLOCK_API const char *airlock_sandbox_strerror(const struct airlock_sandbox *s
 
 /* The session's private temporary directory (borrowed). */
 AIRLOCK_API const char *airlock_sandbox_tmpdir(const struct airlock_sandbox *sandbox);
+
+/* ---- Running sessions: the control channel -------------------------------------------- */
+
+/* This user's running sessions, as a JSON array of objects {"id", "pid", "command": [argv],
+ * "cwd", "started" (Unix time)}. Sessions that ended without cleaning up are removed on the
+ * way. *ret_json is malloc'd. Errors: -ENOMEM, -EPERM (the runtime directory is not private). */
+AIRLOCK_API int airlock_sessions_list(char **ret_json);
+
+/* Send one request to the running session whose id starts with id_prefix (a unique prefix,
+ * like a git hash). request_json is an object with "op":
+ *   {"op": "status"}                                         grants, tokens, pending approvals
+ *   {"op": "grant", "path": P, "access": "r"|"rw"|"rx"|..., "ttl_s": N}
+ *   {"op": "revoke", "path": P}                              -> {"revoked": N}
+ *   {"op": "mint", "path": P, "access": A, "ttl_s": N, "uses": N}   -> {"token": T}
+ *   {"op": "revoke-token", "token": T}
+ * Paths are absolute. Only the session's user can reach it (0700 runtime directory, peer uid,
+ * the session secret). *ret_reply_json ({"ok": true, ...}) is malloc'd. On -EPERM the session
+ * refused and *ret_error (malloc'd) says why; other errors: -EINVAL (bad request or prefix),
+ * -ENOENT (no such session), -EEXIST (ambiguous prefix), -ETIMEDOUT, -errno. */
+AIRLOCK_API int airlock_session_control(const char *id_prefix, const char *request_json,
+					char **ret_reply_json, char **ret_error);
 
 /* ---- The kernel -------------------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 
@@ -143,6 +144,72 @@ void sb_append_escaped(struct strbuf *b, const char *str)
 			sb_appendn(b, (const char *)s, n);
 			s += n;
 		}
+	}
+}
+
+/* Characters that draw nothing (or move text around) and so could hide or disguise a name. */
+static bool is_invisible(uint32_t c)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} ranges[] = {
+		{ 0x0080, 0x009f },   /* C1 controls */
+		{ 0x00ad, 0x00ad },   /* soft hyphen */
+		{ 0x034f, 0x034f },   /* combining grapheme joiner */
+		{ 0x061c, 0x061c },   /* Arabic letter mark */
+		{ 0x115f, 0x1160 },   /* Hangul fillers */
+		{ 0x17b4, 0x17b5 },   /* Khmer inherent vowels */
+		{ 0x180b, 0x180f },   /* Mongolian selectors and vowel separator */
+		{ 0x200b, 0x200f },   /* zero-width space/joiners, LRM, RLM */
+		{ 0x2028, 0x202e },   /* line/paragraph separators, bidi embeddings and overrides */
+		{ 0x2060, 0x2064 },   /* word joiner, invisible operators */
+		{ 0x2066, 0x206f },   /* bidi isolates, deprecated format characters */
+		{ 0x3164, 0x3164 },   /* Hangul filler */
+		{ 0xfeff, 0xfeff },   /* zero-width no-break space (BOM) */
+		{ 0xffa0, 0xffa0 },   /* halfwidth Hangul filler */
+		{ 0xfff9, 0xfffb },   /* interlinear annotation */
+		{ 0x1d173, 0x1d17a }, /* musical formatting */
+		{ 0xe0000, 0xe007f }, /* tags */
+	};
+	for (size_t i = 0; i < ELEMENTSOF(ranges); i++)
+		if (c >= ranges[i].lo && c <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+size_t utf8_escape_char(const char *str, char out[static UTF8_ESCAPE_MAX], unsigned *ret_columns)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	size_t n = utf8_decode(s, &cp);
+	int len;
+
+	if (n == 0) {
+		len = snprintf(out, UTF8_ESCAPE_MAX, "\\x%02x", s[0]);
+		n = 1;
+	} else if (cp == '\\') {
+		len = snprintf(out, UTF8_ESCAPE_MAX, "\\\\");
+	} else if (cp < 0x20 || cp == 0x7f) {
+		len = snprintf(out, UTF8_ESCAPE_MAX, "\\x%02x", cp);
+	} else if (is_invisible(cp)) {
+		len = snprintf(out, UTF8_ESCAPE_MAX, "\\u{%04x}", cp);
+	} else {
+		memcpy(out, s, n);
+		out[n] = '\0';
+		*ret_columns = cp < 0x1100 ? 1 : 2;
+		return n;
+	}
+	*ret_columns = (unsigned)len;
+	return n;
+}
+
+void sb_append_display(struct strbuf *b, const char *str)
+{
+	char buf[UTF8_ESCAPE_MAX];
+	unsigned cols;
+	for (const char *s = str; *s;) {
+		s += utf8_escape_char(s, buf, &cols);
+		sb_append(b, buf);
 	}
 }
 
@@ -320,4 +387,24 @@ void log_vcall(void (*fn)(int, const char *, void *), void *userdata, int level,
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fn(level, buf, userdata);
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	_cleanup_free_ char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	for (char *c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+		*c = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return negative_errno();
+		*c = saved;
+		if (!saved)
+			return 0;
+	}
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A growable NUL-terminated string. On allocation failure it latches (oom = true) and every
  * later append is a no-op, so a caller checks once at the end. */
@@ -26,6 +27,22 @@ void sb_append_escaped(struct strbuf *b, const char *s);
  * (overlong forms, surrogates and values past U+10FFFF included). */
 size_t utf8_decode(const unsigned char *s, uint32_t *cp);
 bool utf8_valid(const char *s);
+
+/* Room for the longest form utf8_escape_char() produces (a backslash, "u{10ffff}") and a NUL. */
+#define UTF8_ESCAPE_MAX 12
+/*
+ * Escape one character of s (s[0] != '\0') for a terminal line, stricter than
+ * sb_append_escaped(): C0 controls and DEL as \xNN, invalid UTF-8 one byte at a time as \xNN,
+ * C1 controls (U+0080..U+009F), bidi and invisible formatting characters (U+200B..U+200F,
+ * U+202A..U+202E, U+2066..U+2069, U+061C, U+FEFF, and the other invisible ones: soft hyphen,
+ * line/paragraph separators, word joiners, fillers, tags) as \u{XXXX} (lower-case hex), and the
+ * backslash as \\. Anything else is copied. Writes the result, NUL-terminated, to out; returns
+ * the number of bytes of s consumed (1-4), and sets *ret_columns to the columns it takes on a
+ * terminal: an upper bound (every code point from U+1100 on counts as 2, combining marks as 1).
+ */
+size_t utf8_escape_char(const char *s, char out[static UTF8_ESCAPE_MAX], unsigned *ret_columns);
+/* Append s escaped with utf8_escape_char(). */
+void sb_append_display(struct strbuf *b, const char *s);
 /* Hand the string to the caller (or -ENOMEM); the buffer is reset. */
 int sb_take(struct strbuf *b, char **ret);
 void sb_done(struct strbuf *b);
@@ -46,6 +63,8 @@ bool path_is_beneath(const char *path, const char *dir);
 unsigned path_depth(const char *path);
 /* Join a and b with one '/'. */
 char *path_join(const char *a, const char *b);
+/* mkdir -p: create path and its missing parents with mode (existing ones are left as they are). */
+int mkdir_parents(const char *path, mode_t mode);
 
 /* The symbolic name of an errno value ("EACCES"), or "E?" */
 const char *errno_name(int e);

@@ -25,8 +25,12 @@ int main(int argc, char **argv)
 	static int found[64];
 	int nfound = 0;
 	for (int fd = 3; fd < max; fd++)
-		if (fcntl(fd, F_GETFD) >= 0 && nfound < 64)
-			found[nfound++] = fd;
+		if (fcntl(fd, F_GETFD) >= 0 && nfound < 64) {
+			if (is_sdk_fd(fd))
+				printf("fd %d: the session's SDK socket (AIRLOCK_SOCKET_FD)\n", fd);
+			else
+				found[nfound++] = fd;
+		}
 
 	for (int fd = 0; fd <= 2; fd++)
 		printf("fd %d: %s\n", fd, fcntl(fd, F_GETFD) >= 0 ? "open" : "closed");

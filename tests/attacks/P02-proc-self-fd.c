@@ -34,6 +34,10 @@ int main(int argc, char **argv)
 				   O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd);
 		if (e == ENOENT)
 			continue;
+		if (is_sdk_fd(n)) {
+			printf("fd %d: the session's SDK socket (AIRLOCK_SOCKET_FD)\n", n);
+			continue;
+		}
 		if (e) {
 			printf("fd %d: exists, re-open %s\n", n, ename(e));
 			if (n > 2)

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 		int self = dirfd(d);
 		while ((e = readdir(d))) {
 			int fd = atoi(e->d_name);
-			if (e->d_name[0] == '.' || fd <= 2 || fd == self)
+			if (e->d_name[0] == '.' || fd <= 2 || fd == self || is_sdk_fd(fd))
 				continue;
 			char link[256];
 			ssize_t n = readlink(pathf("/proc/self/fd/%d", fd), link, sizeof(link) - 1);

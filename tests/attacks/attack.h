@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,6 +186,22 @@ static inline _Noreturn void attack_usage(const char *usage)
 
 /* printf into one of a ring of path buffers (valid for the next 15 calls). */
 /* A ring of 16 buffers: not for concurrent threads. */
+/* The one fd a supervised session gives every process on purpose: the SDK channel, named by
+ * AIRLOCK_SOCKET_FD, an AF_UNIX SOCK_SEQPACKET socket (docs/protocol.md). Anything else
+ * beyond 0-2 is a leak. */
+static inline bool is_sdk_fd(int fd)
+{
+	const char *v = getenv("AIRLOCK_SOCKET_FD");
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(int);
+	if (!v || atoi(v) != fd || fd < 3)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
+		return false;
+	len = sizeof(int);
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+}
+
 static inline const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline const char *pathf(const char *fmt, ...)
 {

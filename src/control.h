@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The control channel of a running session (server side: control.c; client side:
+ * airlock_session_* in api.c). Files in airlock's runtime directory (dirs_runtime()):
+ *   <id>.sock  SOCK_SEQPACKET, 0600: one JSON request per connection, one JSON reply
+ *   <id>.json  0600: {"id", "pid", "command": [...], "cwd", "started", "secret"}
+ * Requests: {"secret": "<from the info file>", "op": "status" | "grant" | "revoke" | "mint" |
+ * "revoke-token", "path": ..., "access": "r"|"rw"|"rx"..., "ttl_s": N, "uses": N, "token": ...}.
+ * Replies: {"ok": true, ...} or {"ok": false, "error": "..."}.
+ */
+#pragma once
+
+#include <jansson.h>
+
+struct airlock_sandbox;
+struct control;
+
+/* Create the socket and the info file and serve them until the supervisor's cancel eventfd
+ * fires. argv and cwd describe the session for `airlock ps`. */
+int control_start(struct airlock_sandbox *sb, const char *const *argv, const char *cwd,
+		  struct control **ret);
+/* After the cancel eventfd fired: join, remove both files. NULL-safe; returns NULL. */
+struct control *control_stop(struct control *c);
+
+/* The running sessions of this user: a JSON array of their info objects without the secret.
+ * Sessions that ended without cleaning up are removed on the way. */
+int control_list(json_t **ret);
+
+/* Send req (an object; "secret" is added) to the one running session whose id starts with
+ * prefix. On success *ret_reply is the reply ("ok": true). Errors: -EINVAL (bad prefix),
+ * -ENOENT (no such session), -EEXIST (ambiguous prefix), -EPERM (the session refused: the
+ * reason is in *ret_error, malloc'd), -ETIMEDOUT, -errno. */
+int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **ret_error);
