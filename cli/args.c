@@ -19,6 +19,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_STRICT_KERNEL,
 	OPT_NO_PTY,
+	OPT_NO_PROMPT,
 	OPT_VERSION,
 	OPT_STATIC,
 	OPT_APPROVE_CMD,
@@ -41,6 +42,7 @@ static const struct option run_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "strict-kernel", no_argument, NULL, OPT_STRICT_KERNEL },
 	{ "no-pty", no_argument, NULL, OPT_NO_PTY },
+	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },
 	{ "cwd", required_argument, NULL, 'C' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -180,6 +182,9 @@ int args_parse_run(int argc, char **argv, bool why, struct run_args *a, char *er
 			break;
 		case OPT_STRICT_KERNEL:
 			a->strict_kernel = true;
+			break;
+		case OPT_NO_PROMPT:
+			a->no_prompt = true;
 			break;
 		case OPT_NO_PTY:
 			a->no_pty = true;

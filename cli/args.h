@@ -27,7 +27,7 @@ struct policy_args {
 
 struct run_args {
 	struct policy_args policy;
-	bool dry_run, strict_kernel, no_pty, quiet, help, version, static_mode;
+	bool dry_run, strict_kernel, no_pty, no_prompt, quiet, help, version, static_mode;
 	const char *approve_cmd;
 	uint32_t approve_timeout_ms;
 	const char *audit;

@@ -83,8 +83,9 @@ static const char usage_run[] =
 	"\n"
 	"Supervision (runtime grants that survive exec, for this command and all it runs):\n"
 	"      --approve-cmd CMD    who answers \"ask\": CMD runs (sh -c) with a JSON request on stdin\n"
-	"                           and prints a JSON answer (docs/approver.md); without it, \"ask\"\n"
-	"                           means deny\n"
+	"                           and prints a JSON answer (docs/approver.md); without it, on a\n"
+	"                           terminal you are asked (once, session, directory, always, no),\n"
+	"                           elsewhere \"ask\" means deny\n"
 	"      --approve-timeout D  deny when the approver takes longer than D (default 60s)\n"
 	"      --audit FILE         append one JSON line per decision beyond the floor to FILE\n"
 	"      --report-json FILE   write what was denied (and how to allow it) to FILE as JSON;\n"
@@ -95,6 +96,8 @@ static const char usage_run[] =
 	"Running:\n"
 	"  -C, --cwd DIR            run the command in DIR ($CWD is still the current directory)\n"
 	"      --no-pty             never give the command its own terminal\n"
+	"      --no-prompt          on a terminal, do not ask the person at it (\"ask\" means deny\n"
+	"                           unless --approve-cmd answers)\n"
 	"      --dry-run            print the effective policy and exit without running anything\n"
 	"  -v, --verbose            say more (repeat for even more)\n"
 	"  -q, --quiet              only errors\n"
@@ -176,6 +179,12 @@ static int build_policy(const struct policy_args *pa, struct airlock_policy **re
 			airlock_policy_free(p);
 			return EXIT_AIRLOCK;
 		}
+	}
+	/* What the person answered "always" at earlier prompts, under the flags of this run. */
+	if ((r = airlock_policy_load_always(p, &diag)) < 0) {
+		print_diag(&diag);
+		airlock_policy_free(p);
+		return EXIT_AIRLOCK;
 	}
 	for (size_t i = 0; i < pa->n_rules; i++) {
 		const struct cli_rule *cr = &pa->rules[i];
@@ -300,7 +309,7 @@ static int cmd_run(int argc, char **argv)
 		.size = sizeof(opts),
 		.argv = (const char *const *)a.command,
 		.cwd = a.cwd,
-		.flags = a.no_pty ? 0 : AIRLOCK_RUN_PTY_AUTO,
+		.flags = a.no_pty ? 0 : AIRLOCK_RUN_PTY_AUTO | (a.no_prompt ? 0 : AIRLOCK_RUN_PROMPT),
 	};
 	r = airlock_sandbox_run(sb, &opts, &status);
 	if (r < 0) {

@@ -4,6 +4,7 @@
  * internal modules and keeps their error codes to the documented set (airlock.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "airlock/airlock.h"
 #include "cleanup.h"
 #include "control.h"
+#include "dirs.h"
+#include "ttyapprove.h"
 #include "explain.h"
 #include "grants.h"
 #include "policy.h"
@@ -196,6 +199,22 @@ AIRLOCK_API int airlock_profile_check(const char *name_or_file, struct airlock_d
 	return r;
 }
 
+AIRLOCK_API int airlock_policy_load_always(struct airlock_policy *policy, struct airlock_diag *diag)
+{
+	char dir[PATH_MAX];
+	_cleanup_free_ char *file = NULL;
+	if (!policy)
+		return -EINVAL;
+	if (dirs_config(dir, sizeof(dir)) < 0)
+		return 0;
+	file = path_join(dir, "always.json");
+	if (!file)
+		return -ENOMEM;
+	if (access_ok_missing(file))
+		return 0;
+	return airlock_policy_load_profile(policy, file, diag);
+}
+
 AIRLOCK_API void airlock_strv_free(char **strv)
 {
 	strv_free(strv);
@@ -342,7 +361,7 @@ AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
 		if (((const unsigned char *)opts)[i])
 			return -E2BIG;
 	memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
-	if (!o.argv || !o.argv[0] || !*o.argv[0] || (o.flags & ~AIRLOCK_RUN_PTY_AUTO) ||
+	if (!o.argv || !o.argv[0] || !*o.argv[0] || (o.flags & ~(AIRLOCK_RUN_PTY_AUTO | AIRLOCK_RUN_PROMPT)) ||
 	    (o.n_keep_fds && !o.keep_fds))
 		return -EINVAL;
 	for (uint32_t i = 0; i < o.n_keep_fds; i++)

@@ -328,7 +328,8 @@ enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool
 			return VERDICT_DENY;
 		}
 		if (!supervisor_ask(c->s, c->req, c->asks, c->name, t->path, access)) {
-			deny(c, t->path, access, c->s->approve_cmd ? "overload" : "ask", EACCES);
+			deny(c, t->path, access, c->s->approve_cmd || c->s->tty.enabled ? "overload" : "ask",
+			     EACCES);
 			return VERDICT_DENY;
 		}
 		return v;

@@ -40,9 +40,11 @@
 #include "filter.h"
 #include "notify.h"
 #include "control.h"
+#include "dirs.h"
 #include "env.h"
 #include "ptyrelay.h"
 #include "sdk.h"
+#include "ttyapprove.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -328,25 +330,6 @@ static int status_code(int st)
 	return 125;
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { fd, POLLOUT, 0 };
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static void describe_exec_failure(struct airlock_sandbox *sb, const char *path, int err)
 {
 	struct strbuf b = { 0 };
@@ -519,6 +502,17 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		goto out_mask;
 	}
 
+	if (sb->supervised && (o->flags & AIRLOCK_RUN_PROMPT) && !sb->sup.approve_cmd &&
+	    pty.master >= 0 && pty.in_fd >= 0 && pty.out_fd >= 0) {
+		char dir[PATH_MAX];
+		_cleanup_free_ char *always = dirs_config(dir, sizeof(dir)) == 0 ? path_join(dir, "always.json") : NULL;
+		r = supervisor_enable_prompt(&sb->sup, always);
+		if (r < 0)
+			sandbox_log(sb, AIRLOCK_LOG_WARNING, "no terminal prompt: %s", strerror(-r));
+		else
+			sandbox_log(sb, AIRLOCK_LOG_NOTICE, "requests to approve appear here, marked "
+				    "\u27e6%s\u27e7 (nothing else can show that mark)", sb->sup.tty.tag);
+	}
 	if (sb->supervised) {
 		r = control_start(sb, o->argv, o->cwd, &sb->control);
 		if (r < 0)
@@ -536,15 +530,16 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	 * thread of the host blocks it, which a library cannot require. */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (!child_done || master_open) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ sfd, POLLIN, 0 },
 			{ master_open ? pty.master : -1, POLLIN, 0 },
 			{ input_open ? pty.in_fd : -1, POLLIN, 0 },
 			{ child_done ? -1 : pidfd, POLLIN, 0 },
+			{ sb->sup.tty.enabled && !child_done ? sb->sup.tty.wake_fd : -1, POLLIN, 0 },
 		};
 		/* Once the command is gone, drain what it wrote, but never wait on it. */
 		int timeout = child_done ? 0 : -1;
-		int k = poll(p, 4, timeout);
+		int k = poll(p, 5, timeout);
 		if (k < 0 && errno != EINTR)
 			break;
 		if (k == 0 && child_done)
@@ -591,11 +586,25 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 				}
 			}
 		}
+		/* A request for the person at the terminal: the prompt owns the terminal until it
+		 * is answered (the child's output waits in the pty, its input is not read). */
+		if ((p[4].revents & POLLIN) &&
+		    tty_approve_pending(&sb->sup, pty.in_fd, pty.out_fd, sb->sup.approve_timeout_ms)) {
+			/* Full-screen programs redraw on a size change: make one. */
+			struct winsize ws, w2;
+			if (ioctl(pty.master, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1) {
+				w2 = ws;
+				w2.ws_row--;
+				ioctl(pty.master, TIOCSWINSZ, &w2);
+				ioctl(pty.master, TIOCSWINSZ, &ws);
+			}
+			continue;
+		}
 		if (master_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			char buf[16384];
 			ssize_t m = read(pty.master, buf, sizeof(buf));
 			if (m > 0 && pty.out_fd >= 0)
-				write_all(pty.out_fd, buf, (size_t)m);
+				fd_write_all(pty.out_fd, buf, (size_t)m);
 			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
 				master_open = false; /* EIO: every holder of the slave is gone */
 		}
@@ -603,7 +612,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			char buf[4096];
 			ssize_t m = read(pty.in_fd, buf, sizeof(buf));
 			if (m > 0)
-				write_all(pty.master, buf, (size_t)m);
+				fd_write_all(pty.master, buf, (size_t)m);
 			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
 				input_open = false;
 		}

@@ -217,7 +217,7 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, 
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	s->listener = s->cancel_fd = s->root_fd = -EBADF;
+	s->listener = s->cancel_fd = s->root_fd = s->tty.wake_fd = -EBADF;
 	s->log = log;
 	s->log_userdata = log_userdata;
 	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -316,6 +316,11 @@ void supervisor_stop(struct supervisor *s)
 	if (write(s->cancel_fd, &one, sizeof(one)) < 0) {
 		/* an eventfd write only fails on overflow, which one write cannot cause */
 	}
+	if (s->tty.enabled) {
+		pthread_mutex_lock(&s->tty.lock);
+		pthread_cond_broadcast(&s->tty.cond);
+		pthread_mutex_unlock(&s->tty.lock);
+	}
 	while (atomic_load(&s->pending) > 0)
 		usleep(1000);
 	s->sdk = sdk_server_stop(s->sdk);
@@ -334,6 +339,13 @@ void supervisor_done(struct supervisor *s)
 	s->connects = NULL;
 	s->grants = grant_table_free(s->grants);
 	s->tokens = token_table_free(s->tokens);
+	if (s->tty.enabled) {
+		s->tty.wake_fd = safe_close(s->tty.wake_fd);
+		free(s->tty.always_file);
+		pthread_cond_destroy(&s->tty.cond);
+		pthread_mutex_destroy(&s->tty.lock);
+		s->tty.enabled = false;
+	}
 	s->sdk = sdk_server_stop(s->sdk);
 	free(s->deny_inodes);
 	strv_free(s->alias_from);
@@ -653,9 +665,158 @@ static void *approval_main(void *arg)
 	return NULL;
 }
 
+int supervisor_enable_prompt(struct supervisor *s, const char *always_file)
+{
+	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+	unsigned char rnd[4];
+	struct tty_approver *t = &s->tty;
+
+	if (t->enabled)
+		return 0;
+	if (getentropy(rnd, sizeof(rnd)) < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		t->tag[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+	t->tag[4] = '\0';
+	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake_fd < 0)
+		return -errno;
+	if (always_file && !(t->always_file = strdup(always_file))) {
+		t->wake_fd = safe_close(t->wake_fd);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	t->enabled = true;
+	return 0;
+}
+
+static void read_comm(pid_t pid, char *buf, size_t size)
+{
+	char file[64];
+	snprintf(file, sizeof(file), "/proc/%d/comm", (int)pid);
+	buf[0] = '\0';
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Queue rq for the person at the terminal and wait for the answer (the relay shows it). */
+static void consult_tty(struct supervisor *s, const struct approval_request *rq,
+			struct approval_answer *ans)
+{
+	struct tty_approver *t = &s->tty;
+	uint64_t one = 1;
+
+	*ans = (struct approval_answer){ .allow = false };
+	struct tty_item *it = calloc(1, sizeof(*it));
+	if (!it) {
+		snprintf(ans->reason, sizeof(ans->reason), "out of memory");
+		return;
+	}
+	it->id = rq->id;
+	it->pid = rq->pid;
+	it->access = rq->access;
+	it->ans = ans;
+	snprintf(it->op, sizeof(it->op), "%s", rq->operation);
+	snprintf(it->path, sizeof(it->path), "%s", rq->path);
+	snprintf(it->cmdline, sizeof(it->cmdline), "%s", rq->cmdline ? rq->cmdline : "");
+	read_comm(rq->pid, it->comm, sizeof(it->comm));
+
+	pthread_mutex_lock(&t->lock);
+	if (t->n >= TTY_MAX_PENDING || atomic_load(&s->stopping)) {
+		bool tell = !t->flood_told;
+		t->flood_told = true;
+		pthread_mutex_unlock(&t->lock);
+		free(it);
+		snprintf(ans->reason, sizeof(ans->reason), "too many requests waiting for an answer");
+		if (tell)
+			slog(s, AIRLOCK_LOG_WARNING, "too many requests are waiting for an answer: the "
+			     "rest are denied until the queue drains");
+		return;
+	}
+	struct tty_item **tail = &t->head;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = it;
+	t->n++;
+	pthread_mutex_unlock(&t->lock);
+	if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd write fails only on overflow: the relay is awake anyway */
+	}
+
+	pthread_mutex_lock(&t->lock);
+	/* A request on the screen is always answered (the prompt ends when the session does). */
+	while (!it->done && (it->taken || !atomic_load(&s->stopping)))
+		pthread_cond_wait(&t->cond, &t->lock);
+	if (!it->done)
+		snprintf(ans->reason, sizeof(ans->reason), "the session ended");
+	for (struct tty_item **p = &t->head; *p; p = &(*p)->next) {
+		if (*p == it) {
+			*p = it->next;
+			break;
+		}
+	}
+	if (--t->n == 0)
+		t->flood_told = false;
+	pthread_mutex_unlock(&t->lock);
+	free(it);
+}
+
+struct tty_item *supervisor_prompt_next(struct supervisor *s, unsigned *ret_more)
+{
+	struct tty_approver *t = &s->tty;
+	struct tty_item *found = NULL;
+	*ret_more = 0;
+	pthread_mutex_lock(&t->lock);
+	for (struct tty_item *it = t->head; it; it = it->next) {
+		if (!it->taken && !it->done) {
+			found = it;
+			break;
+		}
+	}
+	if (found) {
+		found->taken = true;
+		const char *slash = strrchr(found->path, '/');
+		size_t dlen = slash ? (size_t)(slash - found->path) : 0;
+		for (struct tty_item *it = t->head; it; it = it->next)
+			if (it != found && !it->taken && !it->done && !strncmp(it->path, found->path, dlen) &&
+			    it->path[dlen] == '/' && !strchr(it->path + dlen + 1, '/'))
+				(*ret_more)++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,
+			      const struct approval_answer *ans, const char *dir)
+{
+	struct tty_approver *t = &s->tty;
+	pthread_mutex_lock(&t->lock);
+	*it->ans = *ans;
+	it->done = true;
+	/* "The directory for the session": its waiting siblings get the same answer. */
+	for (struct tty_item *o = t->head; dir && o; o = o->next) {
+		if (o->taken || o->done || !path_is_beneath(o->path, dir))
+			continue;
+		*o->ans = *ans;
+		o->done = true;
+	}
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
 bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
 			struct approval_answer *ans)
 {
+	if (s->tty.enabled) {
+		consult_tty(s, rq, ans);
+		return true;
+	}
 	if (!s->approve_cmd) {
 		*ans = (struct approval_answer){ .allow = false };
 		snprintf(ans->reason, sizeof(ans->reason), "no approver");
@@ -668,7 +829,7 @@ bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
 		    const char *op, const char *path, uint32_t access)
 {
-	if (!s->approve_cmd)
+	if (!s->approve_cmd && !s->tty.enabled)
 		return false;
 	if (atomic_fetch_add(&s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
 		atomic_fetch_sub(&s->pending, 1);

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -48,6 +49,34 @@ struct deny_inode {
 	uint32_t access; /* the access bits deny rules withhold from it */
 };
 
+/* A request waiting for the person at the terminal (the relay answers it: ttyapprove.c). */
+struct tty_item {
+	uint64_t id;
+	pid_t pid;
+	char op[16];
+	char path[PATH_MAX];
+	char cmdline[1024];
+	char comm[32];
+	uint32_t access;
+	bool taken, done;
+	struct approval_answer *ans; /* the waiting thread's */
+	struct tty_item *next;
+};
+
+#define TTY_MAX_PENDING 16 /* requests waiting for the person; beyond: denied, said once */
+
+struct tty_approver {
+	bool enabled;
+	int wake_fd;         /* eventfd the relay polls: a request was queued */
+	char tag[5];         /* marks prompts as airlock's; the sandbox never sees it */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tty_item *head;
+	unsigned n;
+	bool flood_told;
+	char *always_file;   /* where "always" answers are saved (NULL: not offered) */
+};
+
 struct supervisor {
 	int listener;
 	const struct compiled_policy *policy; /* borrowed from the sandbox */
@@ -56,6 +85,7 @@ struct supervisor {
 	struct sdk_server *sdk;               /* the SDK channel, when the session has one */
 	struct audit *audit;                  /* NULL: no audit trail */
 	char *approve_cmd;                    /* NULL: "ask" means deny */
+	struct tty_approver tty;              /* the person at the terminal, when enabled */
 	unsigned approve_timeout_ms;
 	char session[33];
 	bool careful;                         /* a denied object has another name (hardlink, bind
@@ -118,6 +148,17 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
  * could not be started (overload, no approver): the caller denies. */
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
 		    const char *op, const char *path, uint32_t access);
+/* Ask the person at the terminal (the relay shows the prompt; ttyapprove.c) for "ask"
+ * decisions: tag is printed at start so that prompts can be told from imitations.
+ * always_file: where "always" answers are saved (NULL: the choice is not offered). */
+int supervisor_enable_prompt(struct supervisor *s, const char *always_file);
+/* Relay side: take the next request nobody is answering yet (NULL: none); *ret_more counts
+ * the other waiting requests in the same directory. */
+struct tty_item *supervisor_prompt_next(struct supervisor *s, unsigned *ret_more);
+/* Relay side: answer it (and, for a directory answer, its waiting siblings: dir != NULL). */
+void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,
+			      const struct approval_answer *ans, const char *dir);
+
 /* Ask whoever answers "ask" (the approver command) about rq, on this thread; returns false
  * (and a deny in *ans) when there is nobody to ask. */
 bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,

@@ -124,6 +124,11 @@ AIRLOCK_API int airlock_policy_explain(struct airlock_policy *policy, const char
 /* The last error message of a policy call, or "" if none; owned by the policy. */
 AIRLOCK_API const char *airlock_policy_strerror(const struct airlock_policy *policy);
 
+/* Layer the answers "always" given at earlier prompts ($XDG_CONFIG_HOME/airlock/always.json)
+ * over what is loaded so far; nothing happens when there is none. Errors as for
+ * airlock_policy_load_profile(). */
+AIRLOCK_API int airlock_policy_load_always(struct airlock_policy *policy, struct airlock_diag *diag);
+
 /* ---- Profiles ---------------------------------------------------------------------------- */
 
 /* Names of the built-in and user profiles, NULL-terminated, "name\tsource\tdescription".
@@ -200,6 +205,12 @@ AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox 
 
 /* Run attached to a terminal when stdin is one (the child gets a pty owned by airlock). */
 #define AIRLOCK_RUN_PTY_AUTO (1u << 0)
+/* With a pty and no approver command: "ask" rules ask the person at the terminal. The prompt
+ * takes the terminal over while the command's output is held back and its input is not read;
+ * it is marked with a per-session tag (announced at start through the log callback) that the
+ * sandbox cannot know. "Always" answers are saved in $XDG_CONFIG_HOME/airlock/always.json,
+ * which airlock_policy_load_always() loads. */
+#define AIRLOCK_RUN_PROMPT (1u << 1)
 
 struct airlock_run_opts {
 	uint64_t size;             /* sizeof(struct airlock_run_opts); a larger size with a non-zero

@@ -2,10 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
@@ -407,4 +409,24 @@ int mkdir_parents(const char *path, mode_t mode)
 		if (!saved)
 			return 0;
 	}
+}
+
+bool fd_write_all(int fd, const void *data, size_t len)
+{
+	const char *buf = data;
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
 }

@@ -65,6 +65,9 @@ unsigned path_depth(const char *path);
 char *path_join(const char *a, const char *b);
 /* mkdir -p: create path and its missing parents with mode (existing ones are left as they are). */
 int mkdir_parents(const char *path, mode_t mode);
+/* Write all of data to fd, retrying on EINTR and waiting (poll, 1 s at a time) on EAGAIN.
+ * Returns false on any other error. */
+bool fd_write_all(int fd, const void *data, size_t len);
 
 /* The symbolic name of an errno value ("EACCES"), or "E?" */
 const char *errno_name(int e);
