@@ -35,6 +35,8 @@ static const char usage_main[] =
 	"  revoke SESSION PATH                    take it back\n"
 	"  token mint SESSION PATH --read ...     a token that grants PATH when redeemed\n"
 	"  token redeem TOKEN                     (inside a session) redeem a token\n"
+	"  log -f SESSION                         a session's decisions as they happen\n"
+	"  approve SESSION                        answer a session's requests from this terminal\n"
 	"  help [COMMAND]                         this text, or a command's\n"
 	"\n"
 	"Examples:\n"
@@ -456,10 +458,11 @@ int main(int argc, char **argv)
 		return EXIT_AIRLOCK;
 	}
 	if (!strcmp(argv[1], "ps") || !strcmp(argv[1], "grant") || !strcmp(argv[1], "revoke") ||
-	    !strcmp(argv[1], "token"))
+	    !strcmp(argv[1], "token") || !strcmp(argv[1], "log") || !strcmp(argv[1], "approve"))
 		return cmd_session(argc - 1, argv + 1);
 	if (argc > 2 && !strcmp(argv[1], "help") && (!strcmp(argv[2], "ps") || !strcmp(argv[2], "grant") ||
-			   !strcmp(argv[2], "revoke") || !strcmp(argv[2], "token"))) {
+			   !strcmp(argv[2], "revoke") || !strcmp(argv[2], "token") ||
+			   !strcmp(argv[2], "log") || !strcmp(argv[2], "approve"))) {
 		fputs(usage_session, stdout);
 		return 0;
 	}

@@ -27,6 +27,8 @@ const char usage_session[] =
 	"       airlock token mint SESSION PATH (--read | --write | --exec)... [--ttl DURATION] [--uses N]\n"
 	"       airlock token revoke SESSION TOKEN\n"
 	"       airlock token redeem TOKEN\n"
+	"       airlock log -f SESSION\n"
+	"       airlock approve SESSION\n"
 	"\n"
 	"Act on a running session from another terminal. SESSION is a session id from 'airlock ps',\n"
 	"or any unique prefix of it (like a git hash). Only the user who started a session can\n"
@@ -41,6 +43,10 @@ const char usage_session[] =
 	"                   its place later redeems nothing)\n"
 	"  token redeem     inside a session: redeem TOKEN, then open the file as usual, e.g.\n"
 	"                     airlock token redeem \"$T\" && exec cat file\n"
+	"  log -f           the session's decisions as they happen (--json: as JSON lines);\n"
+	"                   every session's trail is in $XDG_STATE_HOME/airlock/audit/\n"
+	"  approve          answer the session's requests from this terminal (q to stop); while\n"
+	"                   you are attached, its requests wait for you instead of being denied\n"
 	"\n"
 	"DURATION: 30s, 10m, 2h, 1d. Tokens are secrets until they expire: pass them on a pipe\n"
 	"or in a file, not on a shared screen.\n";
@@ -230,8 +236,84 @@ static int cmd_token(int argc, char **argv)
 	return fail("unknown token command '%s' (mint, redeem, revoke)", argv[1]);
 }
 
+static void print_event(const char *line, void *userdata)
+{
+	bool json = *(bool *)userdata;
+	json_error_t err;
+	json_t *e = json ? NULL : json_loads(line, 0, &err);
+	if (!e) {
+		printf("%s\n", line);
+		fflush(stdout);
+		return;
+	}
+	const char *t = json_string_value(json_object_get(e, "time"));
+	const char *result = json_string_value(json_object_get(e, "result"));
+	if (!result) { /* a line of its own, e.g. {"dropped": N} */
+		printf("%s\n", line);
+	} else {
+		/* Local time of day; the line's own time is UTC with microseconds. */
+		printf("%.8s  %-5s %-3s %-8s %s  (%s, pid %lld) by %s\n", t && strlen(t) > 11 ? t + 11 : "?",
+		       result, json_string_value(json_object_get(e, "access")) ?: "",
+		       json_string_value(json_object_get(e, "op")) ?: "",
+		       json_string_value(json_object_get(e, "path")) ?: "",
+		       json_string_value(json_object_get(e, "comm")) ?: "?",
+		       (long long)json_integer_value(json_object_get(e, "pid")),
+		       json_string_value(json_object_get(e, "by")) ?: "?");
+	}
+	fflush(stdout);
+	json_decref(e);
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	bool follow = false, json = false;
+	const char *session = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
+			follow = true;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!session && argv[i][0] != '-')
+			session = argv[i];
+		else
+			return fail("usage: airlock log -f [--json] SESSION");
+	}
+	if (!session || !follow)
+		return fail("usage: airlock log -f [--json] SESSION (past sessions: the files in "
+			    "$XDG_STATE_HOME/airlock/audit/)");
+	char *err = NULL;
+	int r = airlock_session_follow(session, print_event, &json, &err);
+	if (r < 0) {
+		int code = fail("%s", err ? err : strerror(-r));
+		free(err);
+		return code;
+	}
+	return 0;
+}
+
+static int cmd_approve(int argc, char **argv)
+{
+	if (argc != 2)
+		return fail("usage: airlock approve SESSION");
+	if (!isatty(0) || !isatty(1))
+		return fail("airlock approve needs a terminal");
+	char *err = NULL;
+	fprintf(stderr, "airlock: answering the requests of session %s here; q to stop\n", argv[1]);
+	int r = airlock_session_approve(argv[1], 0, 1, &err);
+	if (r < 0) {
+		int code = fail("%s", err ? err : strerror(-r));
+		free(err);
+		return code;
+	}
+	return 0;
+}
+
 int cmd_session(int argc, char **argv)
 {
+	if (!strcmp(argv[0], "log"))
+		return cmd_log(argc, argv);
+	if (!strcmp(argv[0], "approve"))
+		return cmd_approve(argc, argv);
 	if (!strcmp(argv[0], "ps"))
 		return cmd_ps(argc, argv);
 	if (!strcmp(argv[0], "token"))

@@ -4,6 +4,7 @@
  * internal modules and keeps their error codes to the documented set (airlock.h).
  */
 #include <errno.h>
+#include <termios.h>
 #include <limits.h>
 #include <jansson.h>
 #include <sys/stat.h>
@@ -455,4 +456,32 @@ AIRLOCK_API int airlock_session_control(const char *id_prefix, const char *reque
 	*ret_reply_json = json_dumps(reply, JSON_COMPACT);
 	json_decref(reply);
 	return *ret_reply_json ? 0 : -ENOMEM;
+}
+
+AIRLOCK_API int airlock_session_follow(const char *id_prefix,
+				       void (*fn)(const char *json_line, void *userdata),
+				       void *userdata, char **ret_error)
+{
+	if (!fn || !ret_error)
+		return -EINVAL;
+	*ret_error = NULL;
+	return control_follow(id_prefix, fn, userdata, ret_error);
+}
+
+AIRLOCK_API int airlock_session_approve(const char *id_prefix, int in_fd, int out_fd,
+					char **ret_error)
+{
+	struct termios saved, raw;
+	if (!ret_error || in_fd < 0 || out_fd < 0)
+		return -EINVAL;
+	*ret_error = NULL;
+	if (tcgetattr(in_fd, &saved) < 0)
+		return -ENOTTY;
+	raw = saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(in_fd, TCSANOW, &raw) < 0)
+		return negative_errno();
+	int r = control_approve(id_prefix, in_fd, out_fd, ret_error);
+	tcsetattr(in_fd, TCSADRAIN, &saved);
+	return r;
 }

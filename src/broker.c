@@ -328,7 +328,7 @@ enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool
 			return VERDICT_DENY;
 		}
 		if (!supervisor_ask(c->s, c->req, c->asks, c->name, t->path, access)) {
-			deny(c, t->path, access, c->s->approve_cmd || c->s->tty.enabled ? "overload" : "ask",
+			deny(c, t->path, access, c->s->approve_cmd || supervisor_queue_answered(c->s) ? "overload" : "ask",
 			     EACCES);
 			return VERDICT_DENY;
 		}

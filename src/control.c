@@ -19,15 +19,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "approver.h"
+#include "audit.h"
 #include "cleanup.h"
 #include "dirs.h"
 #include "grants.h"
+#include "prompt.h"
 #include "sandbox.h"
 #include "token.h"
 #include "util.h"
@@ -35,8 +39,21 @@
 #define CONTROL_MAX_MSG 65536
 #define SECRET_HEX 64
 
+#define CONTROL_MAX_FOLLOWERS 8
+#define CONTROL_MAX_APPROVERS 4
+
+struct approver_conn {
+	struct control *c;
+	int fd;
+	pthread_t thread;
+	atomic_bool done;
+};
+
 struct control {
 	struct airlock_sandbox *sb;
+	pthread_mutex_t lock;                 /* followers */
+	int followers[CONTROL_MAX_FOLLOWERS]; /* `airlock log -f`: audit lines as they happen */
+	struct approver_conn *approvers[CONTROL_MAX_APPROVERS];
 	int dir_fd;
 	int listen_fd;
 	char id[33];
@@ -146,6 +163,8 @@ static json_t *handle(struct control *c, json_t *req)
 
 	if (!strcmp(op, "status"))
 		return do_status(c);
+	if (!strcmp(op, "follow") || !strcmp(op, "approve"))
+		return json_pack("{s:b, s:s, s:s}", "ok", 1, "stream", op, "tag", c->sb->sup.tty.tag);
 	if (!strcmp(op, "grant")) {
 		if (!path || !a)
 			return error_reply("grant needs a path and an access");
@@ -186,6 +205,156 @@ static json_t *handle(struct control *c, json_t *req)
 	return error_reply("unknown operation \"%s\"", op);
 }
 
+/* ---- streams: `airlock log -f` and `airlock approve` ---- */
+
+static void audit_line(const char *line, size_t len, void *userdata)
+{
+	struct control *c = userdata;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < CONTROL_MAX_FOLLOWERS; i++) {
+		if (c->followers[i] < 0)
+			continue;
+		/* A follower that cannot keep up is let go: the supervisor never waits on it. */
+		if (send(c->followers[i], line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			c->followers[i] = safe_close(c->followers[i]);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void add_follower(struct control *c, int fd)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < CONTROL_MAX_FOLLOWERS; i++) {
+		if (c->followers[i] < 0) {
+			c->followers[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const char *access_word(uint32_t a)
+{
+	static const char *const words[] = { "", "r", "w", "rw", "x", "rx", "wx", "rwx" };
+	return words[a & 7];
+}
+
+static json_t *escaped_string(const char *s)
+{
+	if (utf8_valid(s))
+		return json_string(s);
+	struct strbuf b = { 0 };
+	sb_append_escaped(&b, s);
+	json_t *j = json_string(b.s ? b.s : "");
+	sb_done(&b);
+	return j;
+}
+
+/* One `airlock approve` client: show it what waits, apply its answers. */
+static void *approver_main(void *arg)
+{
+	struct approver_conn *a = arg;
+	struct supervisor *s = &a->c->sb->sup;
+	char buf[4096];
+
+	atomic_fetch_add(&s->tty.remote, 1);
+	while (!atomic_load(&s->stopping)) {
+		unsigned more = 0;
+		struct tty_item *it = supervisor_prompt_next(s, &more);
+		if (!it) {
+			/* Nothing waits: watch for the client leaving or the session ending. */
+			struct pollfd p[2] = { { a->fd, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
+			if (poll(p, 2, 100) < 0 && errno != EINTR)
+				break;
+			if (p[1].revents || (p[0].revents & (POLLHUP | POLLERR)))
+				break;
+			if (p[0].revents & POLLIN) {
+				if (recv(a->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+					break; /* unasked-for answers are ignored; the end is the end */
+			}
+			continue;
+		}
+		json_t *msg = json_pack("{s:{s:I, s:i, s:s, s:o, s:s, s:o, s:s, s:i}}", "request",
+					"id", (json_int_t)it->id, "pid", (int)it->pid, "comm", it->comm,
+					"cmdline", escaped_string(it->cmdline), "operation", it->op,
+					"path", escaped_string(it->path), "access", access_word(it->access),
+					"more", (int)more);
+		char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+		json_decref(msg);
+		bool sent = text && send(a->fd, text, strlen(text), MSG_NOSIGNAL) >= 0;
+		free(text);
+		struct pollfd p[2] = { { a->fd, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
+		ssize_t n = -1;
+		if (sent && poll(p, 2, (int)s->approve_timeout_ms) > 0 && !p[1].revents)
+			n = recv(a->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		json_error_t err;
+		json_t *reply = n > 0 ? json_loadb(buf, (size_t)n, 0, &err) : NULL;
+		const char *choice = json_string_value(json_object_get(reply, "choice"));
+		if (!choice) {
+			json_decref(reply);
+			/* Gone, silent or garbled: the request goes back to the queue. */
+			supervisor_prompt_release(s, it);
+			if (n <= 0)
+				break;
+			continue;
+		}
+		struct approval_answer ans = { .allow = strcmp(choice, "deny") != 0, .scope = GRANT_SESSION };
+		snprintf(ans.path, sizeof(ans.path), "%s", it->path);
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", it->path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir] = '\0';
+		bool directory = !strcmp(choice, "directory");
+		if (!strcmp(choice, "once"))
+			ans.scope = GRANT_ONCE;
+		else if (directory) {
+			snprintf(ans.path, sizeof(ans.path), "%s", dir);
+			ans.subtree = true;
+		} else if (strcmp(choice, "session") != 0 && ans.allow) {
+			ans.allow = false; /* anything unknown means no */
+		}
+		if (!ans.allow)
+			snprintf(ans.reason, sizeof(ans.reason), "denied from another terminal");
+		json_decref(reply);
+		supervisor_prompt_answer(s, it, &ans, directory ? dir : NULL);
+	}
+	/* Requests that nobody answers any more are denied (consult_tty re-checks). */
+	atomic_fetch_sub(&s->tty.remote, 1);
+	pthread_mutex_lock(&s->tty.lock);
+	pthread_cond_broadcast(&s->tty.cond);
+	pthread_mutex_unlock(&s->tty.lock);
+	a->fd = safe_close(a->fd);
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+static void add_approver(struct control *c, int fd)
+{
+	for (size_t i = 0; i < CONTROL_MAX_APPROVERS; i++) {
+		struct approver_conn *a = c->approvers[i];
+		if (a && atomic_load(&a->done)) {
+			pthread_join(a->thread, NULL);
+			free(a);
+			c->approvers[i] = a = NULL;
+		}
+		if (a)
+			continue;
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return;
+		a->c = c;
+		a->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (a->fd < 0 || pthread_create(&a->thread, NULL, approver_main, a) != 0) {
+			safe_close(a->fd);
+			free(a);
+			return;
+		}
+		c->approvers[i] = a;
+		return;
+	}
+}
+
 static void serve_one(struct control *c, int fd)
 {
 	struct ucred cred;
@@ -214,6 +383,12 @@ static void serve_one(struct control *c, int fd)
 		send(fd, out, strlen(out), MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (out)
 		sodium_memzero(out, strlen(out)); /* may hold a token */
+	/* The connection stays for a stream: audit lines, or requests to approve. */
+	const char *stream = json_string_value(json_object_get(reply, "stream"));
+	if (stream && !strcmp(stream, "follow"))
+		add_follower(c, fd);
+	else if (stream && !strcmp(stream, "approve"))
+		add_approver(c, fd);
 }
 
 static void *control_main(void *arg)
@@ -281,6 +456,9 @@ int control_start(struct airlock_sandbox *sb, const char *const *argv, const cha
 		return -ENOMEM;
 	c->sb = sb;
 	c->dir_fd = c->listen_fd = -EBADF;
+	pthread_mutex_init(&c->lock, NULL);
+	for (size_t i = 0; i < CONTROL_MAX_FOLLOWERS; i++)
+		c->followers[i] = -EBADF;
 	snprintf(c->id, sizeof(c->id), "%s", sb->sup.session);
 	randombytes_buf(key, sizeof(key));
 	sodium_bin2hex(c->secret, sizeof(c->secret), key, sizeof(key));
@@ -314,6 +492,8 @@ int control_start(struct airlock_sandbox *sb, const char *const *argv, const cha
 	if (r < 0)
 		goto fail;
 	c->started = true;
+	if (sb->sup.audit)
+		audit_set_listener(sb->sup.audit, audit_line, c);
 	*ret = TAKE_PTR(c);
 	return 0;
 fail:
@@ -328,6 +508,17 @@ struct control *control_stop(struct control *c)
 	/* The thread ends when the supervisor's cancel eventfd fires (the session ended). */
 	if (c->started)
 		pthread_join(c->thread, NULL);
+	if (c->started && c->sb->sup.audit)
+		audit_set_listener(c->sb->sup.audit, NULL, NULL);
+	for (size_t i = 0; i < CONTROL_MAX_APPROVERS; i++) {
+		if (c->approvers[i]) {
+			pthread_join(c->approvers[i]->thread, NULL);
+			free(c->approvers[i]);
+		}
+	}
+	for (size_t i = 0; i < CONTROL_MAX_FOLLOWERS; i++)
+		safe_close(c->followers[i]);
+	pthread_mutex_destroy(&c->lock);
 	if (c->dir_fd >= 0) {
 		char name[64];
 		snprintf(name, sizeof(name), "%s.sock", c->id);
@@ -430,7 +621,9 @@ int control_list(json_t **ret)
 	return 0;
 }
 
-int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **ret_error)
+/* control_request(), keeping the connection open in *ret_fd for a stream. */
+static int session_call(const char *prefix, json_t *req, int *ret_fd, json_t **ret_reply,
+			char **ret_error)
 {
 	char dir[PATH_MAX], id[33] = "";
 	unsigned matches = 0;
@@ -514,5 +707,108 @@ int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **
 		return -EPERM;
 	}
 	*ret_reply = reply;
+	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **ret_error)
+{
+	int fd = -EBADF;
+	int r = session_call(prefix, req, &fd, ret_reply, ret_error);
+	safe_close(fd);
+	return r;
+}
+
+int control_follow(const char *prefix, void (*fn)(const char *line, void *userdata), void *userdata,
+		   char **ret_error)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "follow"), *reply = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	if (!req)
+		return -ENOMEM;
+	int r = session_call(prefix, req, &fd, &reply, ret_error);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *buf = malloc(CONTROL_MAX_MSG + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = recv(fd, buf, CONTROL_MAX_MSG, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0; /* the session ended */
+		buf[n] = '\0';
+		fn(buf, userdata);
+	}
+}
+
+int control_approve(const char *prefix, int in_fd, int out_fd, char **ret_error)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "approve"), *reply = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	if (!req)
+		return -ENOMEM;
+	int r = session_call(prefix, req, &fd, &reply, ret_error);
+	if (r < 0)
+		return r;
+	char tag[5];
+	snprintf(tag, sizeof(tag), "%s", json_string_value(json_object_get(reply, "tag")) ?: "????");
+	_cleanup_free_ char *buf = malloc(CONTROL_MAX_MSG + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		/* Waiting: the session's requests, or q / Ctrl-C / Ctrl-D here to stop. */
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { in_fd, POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (p[1].revents & (POLLIN | POLLHUP)) {
+			char k;
+			if (read(in_fd, &k, 1) != 1 || k == 'q' || k == 3 || k == 4)
+				return 0;
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		ssize_t n = recv(fd, buf, CONTROL_MAX_MSG, 0);
+		if (n <= 0)
+			return 0; /* the session ended */
+		json_error_t err;
+		_cleanup_json_ json_t *msg = json_loadb(buf, (size_t)n, 0, &err);
+		json_t *rq = json_object_get(msg, "request");
+		const char *path = json_string_value(json_object_get(rq, "path"));
+		if (!path)
+			continue;
+		const char *acc = json_string_value(json_object_get(rq, "access")) ?: "";
+		uint32_t a = (strchr(acc, 'r') ? AIRLOCK_ACCESS_READ : 0) |
+			     (strchr(acc, 'w') ? AIRLOCK_ACCESS_WRITE : 0) |
+			     (strchr(acc, 'x') ? AIRLOCK_ACCESS_EXEC : 0);
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir] = '\0';
+		struct winsize ws = { 0 };
+		ioctl(out_fd, TIOCGWINSZ, &ws);
+		struct prompt_view view = {
+			.tag = tag,
+			.pid = (pid_t)json_integer_value(json_object_get(rq, "pid")),
+			.comm = json_string_value(json_object_get(rq, "comm")),
+			.cmdline = json_string_value(json_object_get(rq, "cmdline")),
+			.operation = json_string_value(json_object_get(rq, "operation")),
+			.path = path, .access = a, .directory = dir,
+			.more = (unsigned)json_integer_value(json_object_get(rq, "more")),
+			.columns = ws.ws_col,
+		};
+		char why[64];
+		enum prompt_choice c = prompt_ask(in_fd, out_fd, -1, 0, &view, why, sizeof(why));
+		const char *choice = c == PROMPT_ONCE ? "once" : c == PROMPT_SESSION ? "session" :
+				     c == PROMPT_DIRECTORY ? "directory" : "deny";
+		_cleanup_json_ json_t *ans = json_pack("{s:s}", "choice", choice);
+		_cleanup_free_ char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+		if (!text || send(fd, text, strlen(text), MSG_NOSIGNAL) < 0)
+			return 0;
+	}
 }

@@ -31,3 +31,12 @@ int control_list(json_t **ret);
  * -ENOENT (no such session), -EEXIST (ambiguous prefix), -EPERM (the session refused: the
  * reason is in *ret_error, malloc'd), -ETIMEDOUT, -errno. */
 int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **ret_error);
+
+/* `airlock log -f`: call fn with each audit line (JSON) of the session as it is written, until
+ * the session ends (returns 0). Errors as control_request(). */
+int control_follow(const char *prefix, void (*fn)(const char *line, void *userdata), void *userdata,
+		   char **ret_error);
+
+/* `airlock approve`: answer the session's requests on this terminal (in_fd/out_fd, raw mode
+ * expected) until the session ends or q / Ctrl-C / Ctrl-D is pressed (returns 0). */
+int control_approve(const char *prefix, int in_fd, int out_fd, char **ret_error);

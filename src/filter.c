@@ -466,7 +466,8 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 		r = rule_each(ctx, eperm, unsupervised_times, ELEMENTSOF(unsupervised_times));
 		if (r < 0)
 			return r;
-		r = rule1(ctx, SCMP_ACT_NOTIFY, "utimensat", SCMP_A1_64(SCMP_CMP_NE, 0));
+		r = rule1(ctx, SCMP_ACT_NOTIFY, "utimensat",
+			  SCMP_CMP64(.arg = 1, .op = SCMP_CMP_NE, .datum_a = 0));
 		if (r < 0)
 			return r;
 		if (opts->unix_mediated) {
@@ -479,7 +480,8 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 		if (r < 0)
 			return r;
 		/* utimensat(dirfd, path, times, flags): a NULL path means "dirfd itself". */
-		r = rule1(ctx, eperm, "utimensat", SCMP_A1_64(SCMP_CMP_NE, 0));
+		r = rule1(ctx, eperm, "utimensat",
+			  SCMP_CMP64(.arg = 1, .op = SCMP_CMP_NE, .datum_a = 0));
 		if (r < 0)
 			return r;
 	}

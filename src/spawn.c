@@ -366,6 +366,19 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			return sandbox_error(sb, r, "cannot open the audit file %s: %s", sb->audit_path,
 					     strerror(-r));
 	}
+	if (sb->supervised && !sb->sup.audit) {
+		/* Every session keeps a trail: $XDG_STATE_HOME/airlock/audit/<session>.jsonl,
+		 * size-capped and rotated. Without one, the session still runs. */
+		char dir[PATH_MAX];
+		r = audit_dir_for_user(dir, sizeof(dir));
+		if (r == 0)
+			r = audit_open_session(dir, sb->sup.session, 0, 0, &sb->sup.audit);
+		if (r < 0) {
+			sandbox_log(sb, AIRLOCK_LOG_WARNING, "no audit trail for this session: %s",
+				    strerror(-r));
+			audit_open_null(&sb->sup.audit); /* `airlock log -f` still works */
+		}
+	}
 
 	r = find_command(sb, o->argv[0], &path);
 	if (r < 0) {
@@ -535,7 +548,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			{ master_open ? pty.master : -1, POLLIN, 0 },
 			{ input_open ? pty.in_fd : -1, POLLIN, 0 },
 			{ child_done ? -1 : pidfd, POLLIN, 0 },
-			{ sb->sup.tty.enabled && !child_done ? sb->sup.tty.wake_fd : -1, POLLIN, 0 },
+			{ sb->sup.tty.terminal && !child_done ? sb->sup.tty.wake_fd : -1, POLLIN, 0 },
 		};
 		/* Once the command is gone, drain what it wrote, but never wait on it. */
 		int timeout = child_done ? 0 : -1;

@@ -210,6 +210,8 @@ bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, 
 
 /* ---- lifecycle ---- */
 
+static int queue_init(struct tty_approver *t);
+
 int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, airlock_log_fn log,
 		    void *log_userdata)
 {
@@ -235,6 +237,9 @@ int supervisor_init(struct supervisor *s, const struct compiled_policy *policy, 
 	if (r < 0)
 		return r;
 	r = token_table_new(rnd, TOKEN_TABLE_DEFAULT_CAP, &s->tokens);
+	if (r < 0)
+		return r;
+	r = queue_init(&s->tty);
 	if (r < 0)
 		return r;
 	r = connect_pool_new(&s->connects);
@@ -316,7 +321,7 @@ void supervisor_stop(struct supervisor *s)
 	if (write(s->cancel_fd, &one, sizeof(one)) < 0) {
 		/* an eventfd write only fails on overflow, which one write cannot cause */
 	}
-	if (s->tty.enabled) {
+	if (s->tty.ready) {
 		pthread_mutex_lock(&s->tty.lock);
 		pthread_cond_broadcast(&s->tty.cond);
 		pthread_mutex_unlock(&s->tty.lock);
@@ -339,12 +344,12 @@ void supervisor_done(struct supervisor *s)
 	s->connects = NULL;
 	s->grants = grant_table_free(s->grants);
 	s->tokens = token_table_free(s->tokens);
-	if (s->tty.enabled) {
+	if (s->tty.ready) {
 		s->tty.wake_fd = safe_close(s->tty.wake_fd);
 		free(s->tty.always_file);
 		pthread_cond_destroy(&s->tty.cond);
 		pthread_mutex_destroy(&s->tty.lock);
-		s->tty.enabled = false;
+		s->tty.ready = false;
 	}
 	s->sdk = sdk_server_stop(s->sdk);
 	free(s->deny_inodes);
@@ -665,14 +670,13 @@ static void *approval_main(void *arg)
 	return NULL;
 }
 
-int supervisor_enable_prompt(struct supervisor *s, const char *always_file)
+/* The queue of requests for a person, ready from the start: the terminal or an `airlock
+ * approve` from another one may answer it. */
+static int queue_init(struct tty_approver *t)
 {
 	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 	unsigned char rnd[4];
-	struct tty_approver *t = &s->tty;
 
-	if (t->enabled)
-		return 0;
 	if (getentropy(rnd, sizeof(rnd)) < 0)
 		return -errno;
 	for (size_t i = 0; i < sizeof(rnd); i++)
@@ -681,14 +685,38 @@ int supervisor_enable_prompt(struct supervisor *s, const char *always_file)
 	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->wake_fd < 0)
 		return -errno;
-	if (always_file && !(t->always_file = strdup(always_file))) {
-		t->wake_fd = safe_close(t->wake_fd);
-		return -ENOMEM;
-	}
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
-	t->enabled = true;
+	t->ready = true;
 	return 0;
+}
+
+int supervisor_enable_prompt(struct supervisor *s, const char *always_file)
+{
+	struct tty_approver *t = &s->tty;
+	if (!t->ready)
+		return -EINVAL;
+	if (always_file && !(t->always_file = strdup(always_file)))
+		return -ENOMEM;
+	t->terminal = true;
+	return 0;
+}
+
+bool supervisor_queue_answered(struct supervisor *s)
+{
+	return s->tty.ready && (s->tty.terminal || atomic_load(&s->tty.remote) > 0);
+}
+
+void supervisor_prompt_release(struct supervisor *s, struct tty_item *it)
+{
+	uint64_t one = 1;
+	pthread_mutex_lock(&s->tty.lock);
+	it->taken = false;
+	pthread_cond_broadcast(&s->tty.cond);
+	pthread_mutex_unlock(&s->tty.lock);
+	if (write(s->tty.wake_fd, &one, sizeof(one)) < 0) {
+		/* overflow only: the relay is awake anyway */
+	}
 }
 
 static void read_comm(pid_t pid, char *buf, size_t size)
@@ -750,8 +778,9 @@ static void consult_tty(struct supervisor *s, const struct approval_request *rq,
 	}
 
 	pthread_mutex_lock(&t->lock);
-	/* A request on the screen is always answered (the prompt ends when the session does). */
-	while (!it->done && (it->taken || !atomic_load(&s->stopping)))
+	/* A request on the screen is always answered (the prompt ends when the session does);
+	 * one nobody answers any more (the last `airlock approve` left) is denied. */
+	while (!it->done && (it->taken || (!atomic_load(&s->stopping) && supervisor_queue_answered(s))))
 		pthread_cond_wait(&t->cond, &t->lock);
 	if (!it->done)
 		snprintf(ans->reason, sizeof(ans->reason), "the session ended");
@@ -813,7 +842,7 @@ void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,
 bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
 			struct approval_answer *ans)
 {
-	if (s->tty.enabled) {
+	if (supervisor_queue_answered(s)) {
 		consult_tty(s, rq, ans);
 		return true;
 	}
@@ -829,7 +858,7 @@ bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
 		    const char *op, const char *path, uint32_t access)
 {
-	if (!s->approve_cmd && !s->tty.enabled)
+	if (!s->approve_cmd && !supervisor_queue_answered(s))
 		return false;
 	if (atomic_fetch_add(&s->pending, 1) >= SUPERVISOR_MAX_PENDING) {
 		atomic_fetch_sub(&s->pending, 1);

@@ -66,7 +66,9 @@ struct tty_item {
 #define TTY_MAX_PENDING 16 /* requests waiting for the person; beyond: denied, said once */
 
 struct tty_approver {
-	bool enabled;
+	bool ready;          /* lock, cond, wake_fd and tag are set up (supervisor_init) */
+	bool terminal;       /* the relay prompts on the real terminal */
+	atomic_uint remote;  /* `airlock approve` clients attached through the control channel */
 	int wake_fd;         /* eventfd the relay polls: a request was queued */
 	char tag[5];         /* marks prompts as airlock's; the sandbox never sees it */
 	pthread_mutex_t lock;
@@ -149,9 +151,13 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
 bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int asks,
 		    const char *op, const char *path, uint32_t access);
 /* Ask the person at the terminal (the relay shows the prompt; ttyapprove.c) for "ask"
- * decisions: tag is printed at start so that prompts can be told from imitations.
+ * decisions: s->tty.tag is printed at start so that prompts can be told from imitations.
  * always_file: where "always" answers are saved (NULL: the choice is not offered). */
 int supervisor_enable_prompt(struct supervisor *s, const char *always_file);
+/* Does anybody answer the queue (the terminal, or an attached `airlock approve`)? */
+bool supervisor_queue_answered(struct supervisor *s);
+/* An item taken but not answered (its answerer went away): back to the queue. */
+void supervisor_prompt_release(struct supervisor *s, struct tty_item *it);
 /* Relay side: take the next request nobody is answering yet (NULL: none); *ret_more counts
  * the other waiting requests in the same directory. */
 struct tty_item *supervisor_prompt_next(struct supervisor *s, unsigned *ret_more);

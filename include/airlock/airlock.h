@@ -266,6 +266,21 @@ AIRLOCK_API int airlock_sessions_list(char **ret_json);
 AIRLOCK_API int airlock_session_control(const char *id_prefix, const char *request_json,
 					char **ret_reply_json, char **ret_error);
 
+/* Follow the running session's decisions as they happen: fn gets each audit line (one JSON
+ * object, the fields of docs/ and DESIGN.md's audit trail) on this thread; returns 0 when the
+ * session ends. Errors as airlock_session_control(). */
+AIRLOCK_API int airlock_session_follow(const char *id_prefix,
+				       void (*fn)(const char *json_line, void *userdata),
+				       void *userdata, char **ret_error);
+
+/* Answer the running session's "ask" requests from this terminal (in_fd must be one; it is
+ * put in raw mode and restored): each is shown as the session's own prompt would (once,
+ * session, directory, no). While an approver is attached, requests wait for it instead of
+ * being denied. Returns 0 when the session ends or the person presses q, Ctrl-C or Ctrl-D.
+ * Errors: -ENOTTY (in_fd is not a terminal), the others as airlock_session_control(). */
+AIRLOCK_API int airlock_session_approve(const char *id_prefix, int in_fd, int out_fd,
+					char **ret_error);
+
 /* ---- The kernel -------------------------------------------------------------------------- */
 
 /* What this kernel supports and what airlock does about it, for people; *ret_text is malloc'd. */

@@ -100,6 +100,14 @@ static inline void e2e_fixture_setup(struct e2e_fixture *f)
 	e2e_mkdir(e2e_path("%s/.ssh", f->home), 0700);
 	e2e_mkdir(e2e_path("%s/notes", f->home), 0755);
 	e2e_mkdir(f->proj, 0755);
+	/* A user's XDG directories, with airlock's own already there (as after a first run), so
+	 * that a run changes nothing outside the project but airlock's state. */
+	e2e_mkdir(e2e_path("%s/.config", f->home), 0755);
+	e2e_mkdir(e2e_path("%s/.config/airlock", f->home), 0700);
+	e2e_mkdir(e2e_path("%s/.local", f->home), 0755);
+	e2e_mkdir(e2e_path("%s/.local/state", f->home), 0755);
+	e2e_mkdir(e2e_path("%s/.local/state/airlock", f->home), 0700);
+	e2e_mkdir(e2e_path("%s/.local/state/airlock/audit", f->home), 0700);
 
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		FAIL("getrandom: %m");
