@@ -239,6 +239,10 @@ static int cmd_token(int argc, char **argv)
 static void print_event(const char *line, void *userdata)
 {
 	bool json = *(bool *)userdata;
+	if (!line) {
+		fprintf(stderr, "airlock: following the session's decisions (Ctrl-C to stop)\n");
+		return;
+	}
 	json_error_t err;
 	json_t *e = json ? NULL : json_loads(line, 0, &err);
 	if (!e) {

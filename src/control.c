@@ -732,6 +732,7 @@ int control_follow(const char *prefix, void (*fn)(const char *line, void *userda
 	_cleanup_free_ char *buf = malloc(CONTROL_MAX_MSG + 1);
 	if (!buf)
 		return -ENOMEM;
+	fn(NULL, userdata); /* following from now on */
 	for (;;) {
 		ssize_t n = recv(fd, buf, CONTROL_MAX_MSG, 0);
 		if (n < 0 && errno == EINTR)

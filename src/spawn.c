@@ -637,6 +637,9 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	kill_leftovers(pid);
 	if (sb->supervised)
 		supervisor_stop(&sb->sup);
+	/* The trail's last lines, to the file and to whoever follows it, before the control
+	 * channel (and its followers) goes. */
+	sb->sup.audit = audit_close(sb->sup.audit);
 	sb->control = control_stop(sb->control);
 	*ret_status = status_code(status);
 	r = 0;

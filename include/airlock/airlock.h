@@ -267,8 +267,9 @@ AIRLOCK_API int airlock_session_control(const char *id_prefix, const char *reque
 					char **ret_reply_json, char **ret_error);
 
 /* Follow the running session's decisions as they happen: fn gets each audit line (one JSON
- * object, the fields of docs/ and DESIGN.md's audit trail) on this thread; returns 0 when the
- * session ends. Errors as airlock_session_control(). */
+ * object: time, session, pid, comm, op, path, access, result, by, errno, latency_us) on this
+ * thread, and once NULL first, when following has begun; returns 0 when the session ends.
+ * Errors as airlock_session_control(). */
 AIRLOCK_API int airlock_session_follow(const char *id_prefix,
 				       void (*fn)(const char *json_line, void *userdata),
 				       void *userdata, char **ret_error);

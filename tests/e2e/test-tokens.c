@@ -406,6 +406,136 @@ TEST(sdk_protocol_hostile_clients)
 	ASSERT_EQ(before, after);
 }
 
+/* airlock log -f: a running session's decisions as they happen; ends with the session. */
+TEST(log_follow)
+{
+	struct session s, log;
+	char script[PATH_MAX * 2];
+	setup();
+	fmt(script, sizeof(script),
+	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "cat '%s' 2>/dev/null; : > done", notes);
+	start(&s, script, NULL);
+	find_id(&s);
+	/* The follower is an airlock too: reuse start()'s plumbing with its own argv. */
+	int out[2], err[2];
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(err, O_CLOEXEC));
+	fflush(NULL);
+	log.pid = fork();
+	if (log.pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execl(e2e_airlock_bin(), "airlock", "log", "-f", "--json", s.id, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	/* The command starts its work once the follower says it follows. */
+	char line[256] = "";
+	FILE *ferr = fdopen(err[0], "r");
+	ASSERT_TRUE(ferr && fgets(line, sizeof(line), ferr));
+	ASSERT_TRUE(strstr(line, "following") != NULL);
+	put("go", "");
+	wait_for("done");
+	ASSERT_EQ(0, finish(&s));
+	char buf[65536];
+	size_t n = 0;
+	ssize_t k;
+	while (n < sizeof(buf) - 1 && (k = read(out[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	close(out[0]);
+	fclose(ferr);
+	int st;
+	ASSERT_EQ(log.pid, waitpid(log.pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!strstr(buf, notes) || !strstr(buf, "\"result\":\"deny\""))
+		FAIL("the follower did not see the denied read: %s", buf);
+	/* And the session's trail holds it too. */
+	char trail[65536];
+	ASSERT_EQ(0, e2e_read_file(e2e_path("%s/.local/state/airlock/audit/%s.jsonl", f.home, s.id),
+				   trail, sizeof(trail)));
+	ASSERT_TRUE(strstr(trail, notes) != NULL);
+}
+
+static int tmux(const char *sock, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static int tmux(const char *sock, const char *format, ...)
+{
+	char args[PATH_MAX * 2], cmd[PATH_MAX * 3];
+	va_list ap;
+	va_start(ap, format);
+	int n = vsnprintf(args, sizeof(args), format, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(args))
+		FAIL("tmux command too long");
+	fmt(cmd, sizeof(cmd), "tmux -S '%s' %s >/dev/null 2>&1", sock, args);
+	return system(cmd);
+}
+
+static void expect_pane(const char *sock, const char *text)
+{
+	static char screen[65536];
+	char cmd[PATH_MAX + 64];
+	fmt(cmd, sizeof(cmd), "tmux -S '%s' capture-pane -p -S -200 2>/dev/null", sock);
+	for (int i = 0; i < 1000; i++) {
+		FILE *p = popen(cmd, "r");
+		size_t n = p ? fread(screen, 1, sizeof(screen) - 1, p) : 0;
+		screen[n] = '\0';
+		if (p)
+			pclose(p);
+		if (strstr(screen, text))
+			return;
+		usleep(10000);
+	}
+	FAIL("the pane never showed \"%s\"; it shows:\n%s", text, screen);
+}
+
+/* airlock approve from another terminal answers a session that has none. */
+TEST(approve_from_another_terminal)
+{
+	struct session s;
+	char script[PATH_MAX * 2], sock[PATH_MAX];
+	if (system("command -v tmux >/dev/null 2>&1") != 0)
+		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
+	setup();
+	fmt(sock, sizeof(sock), "%s/tmux.sock", f.root);
+	setenv("SHELL", "/bin/sh", 1); /* tmux runs commands with it; nobody's is nologin */
+	unsetenv("TMUX");
+	e2e_write_file(e2e_path("%s/notes/m.txt", f.home), "more\n", 0644);
+	fmt(script, sizeof(script),
+	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "cat '%1$s' || echo denied-n; cat '%1$s'; cat '%2$s/notes/m.txt' || echo denied-m; : > asked; "
+	    "i=0; while [ ! -e go2 ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "cat '%2$s/notes/m.txt' || echo denied-alone", notes, f.home);
+	start(&s, script, NULL);
+	find_id(&s);
+	ASSERT_EQ(0, tmux(sock, "new-session -d -x 120 -y 30 '%s approve %.8s; echo approve-ended; sleep 30'",
+			  e2e_airlock_bin(), s.id));
+	expect_pane(sock, "answering the requests");
+	put("go", "");
+	/* n.txt: once (no, then once), m.txt: no. */
+	expect_pane(sock, "wants to READ");
+	tmux(sock, "send-keys n");
+	/* Each answer erases its prompt before the line recording it: a prompt on the screen
+	 * after that line is the next one (keys typed before a prompt shows are discarded). */
+	expect_pane(sock, "denied READ");
+	expect_pane(sock, "wants to READ");
+	tmux(sock, "send-keys o");
+	expect_pane(sock, "once");
+	expect_pane(sock, "wants to READ");
+	tmux(sock, "send-keys n");
+	wait_for("asked");
+	/* The approver leaves: what asks now is denied at once, nothing waits for nobody. */
+	tmux(sock, "send-keys q");
+	expect_pane(sock, "approve-ended");
+	put("go2", "");
+	ASSERT_EQ(0, finish(&s));
+	tmux(sock, "kill-server");
+	if (!strstr(s.r.out, "denied-n\nnote\ndenied-m\ndenied-alone\n"))
+		FAIL("answers not honoured: %s\nstderr: %s", s.r.out, s.r.err);
+}
+
 TEST(sdk_outside_a_session)
 {
 	struct e2e_result r;
