@@ -126,7 +126,8 @@ static int collect_deny_inodes(struct supervisor *s)
 	if (w.full)
 		slog(s, AIRLOCK_LOG_WARNING, "more than %d objects under deny rules: the rest are "
 		     "protected by their paths only", DENY_INODES_MAX);
-	qsort(w.set, w.n, sizeof(*w.set), cmp_inode);
+	if (w.n)
+		qsort(w.set, w.n, sizeof(*w.set), cmp_inode);
 	/* One entry per object, with the bits of every rule that reached it. */
 	size_t n = 0;
 	for (size_t i = 0; i < w.n; i++) {

@@ -536,6 +536,36 @@ TEST(approve_from_another_terminal)
 		FAIL("answers not honoured: %s\nstderr: %s", s.r.out, s.r.err);
 }
 
+/* The SDK's open and query go through the same decisions as a trapped open: the floor, the
+ * rules, the grants; a secret stays denied whatever is asked. */
+TEST(sdk_open_and_query)
+{
+	struct session s;
+	struct e2e_result r;
+	char script[PATH_MAX * 4];
+	setup();
+	const char *c = e2e_path("%s/sdk-client", helpers);
+	fmt(script, sizeof(script),
+	    "'%1$s' query /usr/bin r; '%1$s' query '%2$s' r; '%1$s' query '%3$s' r; "
+	    "'%1$s' open '%2$s'; '%1$s' open '%3$s'; '%1$s' open a.txt; : > ready; "
+	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "'%1$s' query '%3$s' r; '%1$s' open '%3$s'; '%1$s' open '%2$s'",
+	    c, f.secret, notes);
+	start(&s, script, NULL);
+	find_id(&s);
+	wait_for("ready");
+	e2e_airlock_expect(&r, 0, "grant", s.id, notes, "--read");
+	put("go", "");
+	finish(&s);
+	char want[PATH_MAX * 2];
+	fmt(want, sizeof(want), "allowed\ndenied\nask\n"
+	    "error: open: denied by rule\nerror: open: %s needs approval and no approver is set\n"
+	    "hello\nallowed\nnote\nerror: open: denied by rule\n", notes);
+	if (strcmp(s.r.out, want) != 0)
+		FAIL("got:\n%s\nwanted:\n%s\nstderr: %s", s.r.out, want, s.r.err);
+	ASSERT_TRUE(strstr(s.r.out, f.canary) == NULL);
+}
+
 TEST(sdk_outside_a_session)
 {
 	struct e2e_result r;

@@ -180,7 +180,7 @@ static int hostile(void)
 	bad |= healthy("stray fd");
 
 	/* H10: a burst of requests on one connection, every one answered. */
-	for (int i = 0; i < 10000; i++) {
+	for (int i = 0; i < 100000; i++) {
 		int r = airlock_client_query("/usr/bin", AIRLOCK_CLIENT_READ);
 		if (r != AIRLOCK_CLIENT_ALLOWED) {
 			printf("H10 request %d: %d\n", i, r);
