@@ -4,6 +4,8 @@
  * internal modules and keeps their error codes to the documented set (airlock.h).
  */
 #include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <termios.h>
 #include <limits.h>
 #include <jansson.h>
@@ -362,16 +364,22 @@ AIRLOCK_API int airlock_sandbox_run(struct airlock_sandbox *sandbox,
 		if (((const unsigned char *)opts)[i])
 			return -E2BIG;
 	memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
-	if (!o.argv || !o.argv[0] || !*o.argv[0] || (o.flags & ~(AIRLOCK_RUN_PTY_AUTO | AIRLOCK_RUN_PROMPT)) ||
+	if (!o.argv || !o.argv[0] || !*o.argv[0] ||
+	    (o.flags & ~(AIRLOCK_RUN_PTY_AUTO | AIRLOCK_RUN_PROMPT | AIRLOCK_RUN_STDIO)) ||
 	    (o.n_keep_fds && !o.keep_fds))
 		return -EINVAL;
 	for (uint32_t i = 0; i < o.n_keep_fds; i++)
 		if (o.keep_fds[i] < 3)
 			return -EINVAL;
+	if (o.flags & AIRLOCK_RUN_STDIO)
+		for (int i = 0; i < 3; i++)
+			if (o.stdio[i] < 0 || fcntl(o.stdio[i], F_GETFD) < 0)
+				return -EBADF;
 	sandbox->errmsg[0] = '\0';
 	int r = sandbox_run(sandbox, &o, ret_status);
 	switch (r) {
 	case 0: case -ENOENT: case -EACCES: case -ENOEXEC: case -ENOMEM: case -EALREADY: case -ECHILD:
+	case -EBADF:
 		return r;
 	case -EISDIR: case -ETXTBSY: case -EPERM: case -ELOOP: case -ENAMETOOLONG: case -ENOTDIR:
 		return -EACCES;
@@ -484,4 +492,56 @@ AIRLOCK_API int airlock_session_approve(const char *id_prefix, int in_fd, int ou
 	int r = control_approve(id_prefix, in_fd, out_fd, ret_error);
 	tcsetattr(in_fd, TCSADRAIN, &saved);
 	return r;
+}
+
+AIRLOCK_API int airlock_sandbox_set_approver(struct airlock_sandbox *sandbox,
+					     void (*fn)(const struct airlock_request *request,
+							void *userdata),
+					     void *userdata)
+{
+	if (!sandbox || !sandbox->supervised || sandbox->ran || !sandbox->sup.tty.ready)
+		return -EINVAL;
+	sandbox->sup.tty.host_fn = fn;
+	sandbox->sup.tty.host_data = userdata;
+	return 0;
+}
+
+AIRLOCK_API int airlock_sandbox_answer(struct airlock_sandbox *sandbox, uint64_t request_id,
+				       int answer)
+{
+	if (!sandbox || !sandbox->supervised || answer < AIRLOCK_ANSWER_DENY ||
+	    answer > AIRLOCK_ANSWER_DIRECTORY)
+		return -EINVAL;
+	return supervisor_host_answer(&sandbox->sup, request_id, answer);
+}
+
+AIRLOCK_API int airlock_sandbox_set_event_callback(struct airlock_sandbox *sandbox,
+						   void (*fn)(const char *json_line, void *userdata),
+						   void *userdata)
+{
+	if (!sandbox || sandbox->ran)
+		return -EINVAL;
+	sandbox->event_fn = fn;
+	sandbox->event_data = userdata;
+	return 0;
+}
+
+AIRLOCK_API int airlock_sandbox_kill(struct airlock_sandbox *sandbox, int sig)
+{
+	if (!sandbox || sig < 0 || sig >= _NSIG)
+		return -EINVAL;
+	int pid = atomic_load(&sandbox->child);
+	if (pid <= 0)
+		return -ESRCH;
+	return kill(-pid, sig) < 0 ? negative_errno() : 0;
+}
+
+AIRLOCK_API int airlock_sandbox_grants(struct airlock_sandbox *sandbox, char **ret_json)
+{
+	if (!sandbox || !ret_json || !sandbox->supervised || !sandbox->supervisor_ready)
+		return -EINVAL;
+	json_t *j = control_grants_json(sandbox);
+	*ret_json = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	json_decref(j);
+	return *ret_json ? 0 : -ENOMEM;
 }

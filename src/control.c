@@ -118,9 +118,19 @@ static const char *access_str(uint32_t a, char buf[4])
 	return buf;
 }
 
-static json_t *do_status(struct control *c)
+static json_t *escaped_string(const char *s)
 {
-	struct airlock_sandbox *sb = c->sb;
+	if (utf8_valid(s))
+		return json_string(s);
+	struct strbuf b = { 0 };
+	sb_append_escaped(&b, s);
+	json_t *j = json_string(b.s ? b.s : "");
+	sb_done(&b);
+	return j;
+}
+
+json_t *control_grants_json(struct airlock_sandbox *sb)
+{
 	_cleanup_free_ struct grant_info *g = NULL;
 	_cleanup_free_ struct token_info *t = NULL;
 	size_t ng = 0, nt = 0;
@@ -129,19 +139,30 @@ static json_t *do_status(struct control *c)
 
 	if (grant_list(sb->sup.grants, &g, &ng) == 0)
 		for (size_t i = 0; i < ng; i++)
-			json_array_append_new(grants, json_pack("{s:I, s:s%, s:b, s:s, s:s, s:I}",
-				"id", (json_int_t)g[i].id, "path", g[i].path, strlen(g[i].path),
+			json_array_append_new(grants, json_pack("{s:I, s:o, s:b, s:s, s:s, s:I}",
+				"id", (json_int_t)g[i].id, "path", escaped_string(g[i].path),
 				"subtree", g[i].subtree, "access", access_str(g[i].access, a),
 				"origin", g[i].origin, "uses", (json_int_t)g[i].uses));
 	if (token_list(sb->sup.tokens, &t, &nt) == 0)
 		for (size_t i = 0; i < nt; i++)
-			json_array_append_new(tokens, json_pack("{s:I, s:s%, s:s, s:I, s:I}",
-				"id", (json_int_t)t[i].id, "path", t[i].path, strlen(t[i].path),
+			json_array_append_new(tokens, json_pack("{s:I, s:o, s:s, s:I, s:I}",
+				"id", (json_int_t)t[i].id, "path", escaped_string(t[i].path),
 				"access", access_str(t[i].access, a), "uses", (json_int_t)t[i].uses,
 				"uses_left", t[i].uses_max ? (json_int_t)t[i].uses_left : -1));
-	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:i}", "ok", 1, "id", c->id,
-			 "pending", atomic_load(&sb->sup.pending), "grants", grants, "tokens", tokens,
-			 "denied", (int)atomic_load(&sb->sup.n_denied));
+	return json_pack("{s:o, s:o}", "grants", grants, "tokens", tokens);
+}
+
+static json_t *do_status(struct control *c)
+{
+	struct airlock_sandbox *sb = c->sb;
+	json_t *j = control_grants_json(sb);
+	if (!j)
+		return error_reply("out of memory");
+	json_object_set_new(j, "ok", json_true());
+	json_object_set_new(j, "id", json_string(c->id));
+	json_object_set_new(j, "pending", json_integer(atomic_load(&sb->sup.pending)));
+	json_object_set_new(j, "denied", json_integer((json_int_t)atomic_load(&sb->sup.n_denied)));
+	return j;
 }
 
 static json_t *handle(struct control *c, json_t *req)
@@ -207,9 +228,8 @@ static json_t *handle(struct control *c, json_t *req)
 
 /* ---- streams: `airlock log -f` and `airlock approve` ---- */
 
-static void audit_line(const char *line, size_t len, void *userdata)
+void control_audit_line(struct control *c, const char *line, size_t len)
 {
-	struct control *c = userdata;
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < CONTROL_MAX_FOLLOWERS; i++) {
 		if (c->followers[i] < 0)
@@ -239,16 +259,6 @@ static const char *access_word(uint32_t a)
 	return words[a & 7];
 }
 
-static json_t *escaped_string(const char *s)
-{
-	if (utf8_valid(s))
-		return json_string(s);
-	struct strbuf b = { 0 };
-	sb_append_escaped(&b, s);
-	json_t *j = json_string(b.s ? b.s : "");
-	sb_done(&b);
-	return j;
-}
 
 /* One `airlock approve` client: show it what waits, apply its answers. */
 static void *approver_main(void *arg)
@@ -492,8 +502,6 @@ int control_start(struct airlock_sandbox *sb, const char *const *argv, const cha
 	if (r < 0)
 		goto fail;
 	c->started = true;
-	if (sb->sup.audit)
-		audit_set_listener(sb->sup.audit, audit_line, c);
 	*ret = TAKE_PTR(c);
 	return 0;
 fail:
@@ -508,8 +516,6 @@ struct control *control_stop(struct control *c)
 	/* The thread ends when the supervisor's cancel eventfd fires (the session ended). */
 	if (c->started)
 		pthread_join(c->thread, NULL);
-	if (c->started && c->sb->sup.audit)
-		audit_set_listener(c->sb->sup.audit, NULL, NULL);
 	for (size_t i = 0; i < CONTROL_MAX_APPROVERS; i++) {
 		if (c->approvers[i]) {
 			pthread_join(c->approvers[i]->thread, NULL);

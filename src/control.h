@@ -19,6 +19,10 @@ struct control;
  * fires. argv and cwd describe the session for `airlock ps`. */
 int control_start(struct airlock_sandbox *sb, const char *const *argv, const char *cwd,
 		  struct control **ret);
+/* An audit line for the session's followers (`airlock log -f`); from the trail's listener. */
+void control_audit_line(struct control *c, const char *line, size_t len);
+/* The session's grants and tokens: {"grants": [...], "tokens": [...]}. */
+json_t *control_grants_json(struct airlock_sandbox *sb);
 /* After the cancel eventfd fired: join, remove both files. NULL-safe; returns NULL. */
 struct control *control_stop(struct control *c);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <linux/filter.h>
 
 #include "airlock/airlock.h"
@@ -22,6 +23,9 @@ struct airlock_sandbox {
 	bool supervisor_ready; /* sup was initialised */
 	struct supervisor sup;
 	struct control *control; /* the control channel while the command runs */
+	void (*event_fn)(const char *json_line, void *userdata); /* the host's audit events */
+	void *event_data;
+	atomic_int child;        /* the command's pid while it runs, else 0 */
 	char *audit_path;
 	bool ran;
 	airlock_log_fn log;

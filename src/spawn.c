@@ -92,6 +92,7 @@ struct child_args {
 	int report_fd;
 	int listener_sock; /* supervised: where the listener goes, else -1 */
 	int sdk_sock;      /* supervised: the SDK channel's child end, kept across exec, else -1 */
+	char *const *envp;
 	sigset_t mask;
 };
 
@@ -203,6 +204,16 @@ static _Noreturn void child_main(const struct child_args *a)
 		_exit(127); /* airlock is already gone; nobody to report to */
 	if ((r = pty_child_attach(a->pty)) < 0)
 		child_fail(a, STEP_TTY, r);
+	if (a->opts->flags & AIRLOCK_RUN_STDIO) {
+		/* Out of the way first, so that {1, 0, 2} and the like come out right. */
+		int high[3];
+		for (int i = 0; i < 3; i++)
+			if ((high[i] = fcntl(a->opts->stdio[i], F_DUPFD_CLOEXEC, 10)) < 0)
+				child_fail(a, STEP_FDS, errno);
+		for (int i = 0; i < 3; i++)
+			if (dup2(high[i], i) < 0)
+				child_fail(a, STEP_FDS, errno);
+	}
 	if (a->cwd && chdir(a->cwd) < 0)
 		child_fail(a, STEP_CHDIR, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -238,7 +249,7 @@ static _Noreturn void child_main(const struct child_args *a)
 			child_fail(a, STEP_FDS, errno);
 	if (a->sdk_sock >= 0 && fcntl(a->sdk_sock, F_SETFD, 0) < 0)
 		child_fail(a, STEP_FDS, errno);
-	execve(a->path, a->argv, a->sb->envp);
+	execve(a->path, a->argv, a->envp);
 	child_fail(a, STEP_EXEC, errno);
 }
 
@@ -348,9 +359,20 @@ static void describe_exec_failure(struct airlock_sandbox *sb, const char *path, 
 	sb_done(&b);
 }
 
+/* The trail's live lines: to the host's callback and to `airlock log -f`. */
+static void audit_line(const char *line, size_t len, void *userdata)
+{
+	struct airlock_sandbox *sb = userdata;
+	if (sb->event_fn)
+		sb->event_fn(line, sb->event_data);
+	if (sb->control)
+		control_audit_line(sb->control, line, len);
+}
+
 int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, int *ret_status)
 {
 	_cleanup_free_ char *path = NULL;
+	_cleanup_strv_free_ char **own_env = NULL;
 	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF,
 			    pidfd = -EBADF, sdk_parent = -EBADF, sdk_child = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
@@ -389,7 +411,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		sb_done(&b);
 		return r;
 	}
-	if ((o->flags & AIRLOCK_RUN_PTY_AUTO) && (r = pty_open(&pty)) < 0)
+	if ((o->flags & AIRLOCK_RUN_PTY_AUTO) && !(o->flags & AIRLOCK_RUN_STDIO) && (r = pty_open(&pty)) < 0)
 		return sandbox_error(sb, r, "cannot allocate a pty: %s", strerror(-r));
 	if (pty.master >= 0) {
 		/* Its own terminal, by name too (/dev/tty is granted by the profiles); no other
@@ -451,10 +473,36 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		}
 	}
 
+	/* The host's own environment for the command: its choice, minus what injects code. */
+	r = 0;
+	if (o->envp) {
+		for (size_t i = 0; o->envp[i] && r >= 0; i++) {
+			const char *e = o->envp[i];
+			size_t n = strcspn(e, "=");
+			_cleanup_free_ char *name = strndup(e, n);
+			if (!name || !e[n]) {
+				r = name ? 0 : -ENOMEM;
+				continue;
+			}
+			if (env_is_injection(name) || !strcmp(name, "TMPDIR") || !strcmp(name, "AIRLOCK") ||
+			    !strcmp(name, "AIRLOCK_SOCKET_FD"))
+				continue;
+			r = env_put(&own_env, e);
+		}
+		for (char **e = sb->envp; e && *e && r >= 0; e++)
+			if (!strncmp(*e, "TMPDIR=", 7) || !strncmp(*e, "AIRLOCK=", 8) ||
+			    !strncmp(*e, "AIRLOCK_SOCKET_FD=", 18))
+				r = env_put(&own_env, *e);
+		if (r < 0) {
+			r = sandbox_error(sb, r, "out of memory");
+			goto out_mask;
+		}
+	}
+	r = 0;
 	struct child_args args = {
 		.sb = sb, .pty = &pty, .path = path, .argv = (char *const *)o->argv,
 		.cwd = o->cwd, .opts = o, .parent = getpid(), .report_fd = wr, .mask = old,
-		.listener_sock = lchild, .sdk_sock = sdk_child,
+		.listener_sock = lchild, .sdk_sock = sdk_child, .envp = own_env ? own_env : sb->envp,
 	};
 	fflush(NULL);
 	pid_t pid = fork();
@@ -464,6 +512,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	}
 	if (pid == 0)
 		child_main(&args);
+	atomic_store(&sb->child, pid);
 
 	wr = safe_close(wr);
 	pty.slave = safe_close(pty.slave);
@@ -532,6 +581,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			sandbox_log(sb, AIRLOCK_LOG_WARNING, "no control channel for this session "
 				    "(airlock ps, grant, token): %s", strerror(-r));
 	}
+	if (sb->sup.audit)
+		audit_set_listener(sb->sup.audit, audit_line, sb);
 	if (pty.master >= 0) {
 		pty_make_raw(&pty);
 		fcntl(pty.master, F_SETFL, fcntl(pty.master, F_GETFL) | O_NONBLOCK);
@@ -634,6 +685,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
+	atomic_store(&sb->child, 0);
 	kill_leftovers(pid);
 	if (sb->supervised)
 		supervisor_stop(&sb->sup);
@@ -644,6 +696,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	*ret_status = status_code(status);
 	r = 0;
 out_mask:
+	atomic_store(&sb->child, 0);
 	pty_close(&pty);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

@@ -686,8 +686,12 @@ static int queue_init(struct tty_approver *t)
 	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->wake_fd < 0)
 		return -errno;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_cond_init(&t->cond, NULL);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	t->ready = true;
 	return 0;
 }
@@ -705,7 +709,38 @@ int supervisor_enable_prompt(struct supervisor *s, const char *always_file)
 
 bool supervisor_queue_answered(struct supervisor *s)
 {
-	return s->tty.ready && (s->tty.terminal || atomic_load(&s->tty.remote) > 0);
+	return s->tty.ready && (s->tty.terminal || s->tty.host_fn || atomic_load(&s->tty.remote) > 0);
+}
+
+int supervisor_host_answer(struct supervisor *s, uint64_t id, int answer)
+{
+	struct tty_approver *t = &s->tty;
+	int r = -ENOENT;
+	if (!t->ready)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	for (struct tty_item *it = t->head; it; it = it->next) {
+		if (it->id != id || !it->host || it->done)
+			continue;
+		struct approval_answer *a = it->ans;
+		*a = (struct approval_answer){ .allow = answer != AIRLOCK_ANSWER_DENY, .scope = GRANT_SESSION };
+		snprintf(a->path, sizeof(a->path), "%s", it->path);
+		if (answer == AIRLOCK_ANSWER_ONCE)
+			a->scope = GRANT_ONCE;
+		else if (answer == AIRLOCK_ANSWER_DIRECTORY) {
+			char *slash = strrchr(a->path, '/');
+			if (slash)
+				slash[slash == a->path] = '\0';
+			a->subtree = true;
+		} else if (answer != AIRLOCK_ANSWER_SESSION)
+			snprintf(a->reason, sizeof(a->reason), "the host said no");
+		it->done = true;
+		pthread_cond_broadcast(&t->cond);
+		r = 0;
+		break;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return r;
 }
 
 void supervisor_prompt_release(struct supervisor *s, struct tty_item *it)
@@ -747,7 +782,6 @@ static void consult_tty(struct supervisor *s, const struct approval_request *rq,
 		snprintf(ans->reason, sizeof(ans->reason), "out of memory");
 		return;
 	}
-	it->id = rq->id;
 	it->pid = rq->pid;
 	it->access = rq->access;
 	it->ans = ans;
@@ -773,18 +807,47 @@ static void consult_tty(struct supervisor *s, const struct approval_request *rq,
 		tail = &(*tail)->next;
 	*tail = it;
 	t->n++;
+	it->id = ++t->next_id;
+	/* The host's approver takes it; the terminal and `airlock approve` never see it. */
+	void (*host_fn)(const struct airlock_request *, void *) = t->host_fn;
+	it->host = it->taken = host_fn != NULL;
 	pthread_mutex_unlock(&t->lock);
-	if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+	if (host_fn) {
+		struct airlock_request hr = {
+			.id = it->id, .pid = it->pid, .comm = it->comm, .cmdline = it->cmdline,
+			.operation = it->op, .path = it->path, .access = it->access,
+		};
+		host_fn(&hr, t->host_data);
+	} else if (write(t->wake_fd, &one, sizeof(one)) < 0) {
 		/* an eventfd write fails only on overflow: the relay is awake anyway */
 	}
 
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += s->approve_timeout_ms / 1000;
+	deadline.tv_nsec += (long)(s->approve_timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&t->lock);
 	/* A request on the screen is always answered (the prompt ends when the session does);
-	 * one nobody answers any more (the last `airlock approve` left) is denied. */
-	while (!it->done && (it->taken || (!atomic_load(&s->stopping) && supervisor_queue_answered(s))))
+	 * one nobody answers any more (the last `airlock approve` left) is denied; the host has
+	 * until the timeout, and not past the session's end. */
+	while (!it->done) {
+		bool stopping = atomic_load(&s->stopping);
+		if (it->host) {
+			if (stopping || pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
+				break;
+			continue;
+		}
+		if (!it->taken && (stopping || !supervisor_queue_answered(s)))
+			break;
 		pthread_cond_wait(&t->cond, &t->lock);
+	}
 	if (!it->done)
-		snprintf(ans->reason, sizeof(ans->reason), "the session ended");
+		snprintf(ans->reason, sizeof(ans->reason), "%s", atomic_load(&s->stopping) ?
+			 "the session ended" : "nobody answered in time");
 	for (struct tty_item **p = &t->head; *p; p = &(*p)->next) {
 		if (*p == it) {
 			*p = it->next;

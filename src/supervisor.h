@@ -59,6 +59,7 @@ struct tty_item {
 	char comm[32];
 	uint32_t access;
 	bool taken, done;
+	bool host;                   /* given to the host's approver callback */
 	struct approval_answer *ans; /* the waiting thread's */
 	struct tty_item *next;
 };
@@ -77,6 +78,9 @@ struct tty_approver {
 	unsigned n;
 	bool flood_told;
 	char *always_file;   /* where "always" answers are saved (NULL: not offered) */
+	uint64_t next_id;
+	void (*host_fn)(const struct airlock_request *rq, void *userdata); /* the host's approver */
+	void *host_data;
 };
 
 struct supervisor {
@@ -156,6 +160,8 @@ bool supervisor_ask(struct supervisor *s, const struct seccomp_notif *req, int a
 int supervisor_enable_prompt(struct supervisor *s, const char *always_file);
 /* Does anybody answer the queue (the terminal, or an attached `airlock approve`)? */
 bool supervisor_queue_answered(struct supervisor *s);
+/* The host's answer to item id (AIRLOCK_ANSWER_*): 0 or -ENOENT. */
+int supervisor_host_answer(struct supervisor *s, uint64_t id, int answer);
 /* An item taken but not answered (its answerer went away): back to the queue. */
 void supervisor_prompt_release(struct supervisor *s, struct tty_item *it);
 /* Relay side: take the next request nobody is answering yet (NULL: none); *ret_more counts

@@ -200,6 +200,55 @@ AIRLOCK_API int airlock_sandbox_mint_token(struct airlock_sandbox *sandbox, cons
  * token of this session), -ENOENT. */
 AIRLOCK_API int airlock_sandbox_revoke_token(struct airlock_sandbox *sandbox, const char *token);
 
+/* A request an "ask" rule puts to the host's approver. Strings are borrowed for the call. */
+struct airlock_request {
+	uint64_t id;           /* for airlock_sandbox_answer() */
+	int32_t pid;           /* the requesting process */
+	const char *comm;      /* its command name */
+	const char *cmdline;   /* its command line, arguments joined by spaces (bytes as they are) */
+	const char *operation; /* "open", "mkdir", "unlink", "rename", "sdk-open", ... */
+	const char *path;      /* the resolved object, absolute (bytes as they are) */
+	uint32_t access;       /* AIRLOCK_ACCESS_* */
+};
+
+#define AIRLOCK_ANSWER_DENY 0
+#define AIRLOCK_ANSWER_ONCE 1      /* this request only */
+#define AIRLOCK_ANSWER_SESSION 2   /* this object, for the rest of the session */
+#define AIRLOCK_ANSWER_DIRECTORY 3 /* its directory and everything beneath, for the session */
+
+/* The host answers "ask" rules: fn is called on a thread of the supervisor's that is not one
+ * of its notification workers (the sandbox's other calls go on meanwhile), once per request;
+ * it may answer at once or later, from any thread, with airlock_sandbox_answer(). A request
+ * not answered within the approver timeout (airlock_sandbox_set_approver_cmd()'s, 60 s by
+ * default) is denied. Takes precedence over the terminal prompt and the approver command.
+ * Set it before airlock_sandbox_run(). Errors: -EINVAL (static sandbox, or running). */
+AIRLOCK_API int airlock_sandbox_set_approver(struct airlock_sandbox *sandbox,
+					     void (*fn)(const struct airlock_request *request,
+							void *userdata),
+					     void *userdata);
+
+/* Answer a request given to the approver callback. Thread-safe. Errors: -ENOENT (no such
+ * request waits: answered, timed out, or the session ended), -EINVAL. */
+AIRLOCK_API int airlock_sandbox_answer(struct airlock_sandbox *sandbox, uint64_t request_id,
+				       int answer);
+
+/* Receive the audit trail's events as they happen: fn gets each line (one JSON object; see
+ * airlock_session_follow()) on the trail's writer thread; it must not block for long. Set it
+ * before airlock_sandbox_run(). Errors: -EINVAL. */
+AIRLOCK_API int airlock_sandbox_set_event_callback(struct airlock_sandbox *sandbox,
+						   void (*fn)(const char *json_line, void *userdata),
+						   void *userdata);
+
+/* Send signal sig to every process of the running command (its process group, and the job
+ * in the foreground of its terminal). Thread-safe. Errors: -ESRCH (nothing runs), -EINVAL. */
+AIRLOCK_API int airlock_sandbox_kill(struct airlock_sandbox *sandbox, int sig);
+
+/* The session's live grants and tokens as JSON: {"grants": [{"id", "path", "subtree",
+ * "access", "origin", "uses"}...], "tokens": [{"id", "path", "access", "uses", "uses_left"}...]}
+ * (tokens by id, never their text). *ret_json is malloc'd. Thread-safe. Errors: -EINVAL
+ * (no supervisor), -ENOMEM. */
+AIRLOCK_API int airlock_sandbox_grants(struct airlock_sandbox *sandbox, char **ret_json);
+
 /* Kills what still runs, removes the session directory. NULL-safe; returns NULL. */
 AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox *sandbox);
 
@@ -211,6 +260,8 @@ AIRLOCK_API struct airlock_sandbox *airlock_sandbox_free(struct airlock_sandbox 
  * sandbox cannot know. "Always" answers are saved in $XDG_CONFIG_HOME/airlock/always.json,
  * which airlock_policy_load_always() loads. */
 #define AIRLOCK_RUN_PROMPT (1u << 1)
+/* airlock_run_opts.stdio holds the command's standard fds. */
+#define AIRLOCK_RUN_STDIO (1u << 2)
 
 struct airlock_run_opts {
 	uint64_t size;             /* sizeof(struct airlock_run_opts); a larger size with a non-zero
@@ -220,6 +271,12 @@ struct airlock_run_opts {
 	uint32_t flags;            /* AIRLOCK_RUN_* */
 	uint32_t n_keep_fds;       /* fds besides 0-2 that the child keeps (borrowed) */
 	const int32_t *keep_fds;
+	const char *const *envp;   /* NULL: the environment the policy built from the host's. Else
+				      this one ("NAME=VALUE", borrowed), minus the loader and
+				      interpreter injection variables (LD_*, BASH_ENV, ...), with
+				      TMPDIR, AIRLOCK and AIRLOCK_SOCKET_FD set by airlock */
+	int32_t stdio[3];          /* with AIRLOCK_RUN_STDIO: the command's fds 0, 1, 2 (borrowed;
+				      the same fd may appear more than once); no pty then */
 };
 
 /* Run a command in the sandbox and wait for it, relaying the terminal and forwarding SIGINT,

@@ -4,6 +4,8 @@
  * another thread; revoke; the static sandbox refuses grants.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 
 #include "airlock/airlock.h"
 #include "e2e.h"
@@ -97,6 +99,212 @@ TEST(revoked_and_refused_grants)
 	ASSERT_EQ(-EINVAL, airlock_sandbox_grant(sb, "relative", AIRLOCK_ACCESS_READ, 0));
 	ASSERT_EQ(-EINVAL, airlock_sandbox_grant(sb, f.home, 0, 0));
 	ASSERT_EQ(-ENOENT, airlock_sandbox_grant(sb, e2e_path("%s/nope", f.home), AIRLOCK_ACCESS_READ, 0));
+	airlock_sandbox_free(sb);
+}
+
+/* ---- the approver callback, events, kill, envp and stdio, tokens, grants query ---- */
+
+struct host {
+	struct airlock_sandbox *sb;
+	int answer;
+	atomic_int asked;
+	char path[PATH_MAX];
+	pthread_t answerer;
+	uint64_t id;
+};
+
+static void *answer_later(void *arg)
+{
+	struct host *h = arg;
+	usleep(1000); /* not on the callback's thread, and after it returned */
+	ASSERT_EQ(0, airlock_sandbox_answer(h->sb, h->id, h->answer));
+	/* Answered once: a second answer finds nothing. */
+	ASSERT_EQ(-ENOENT, airlock_sandbox_answer(h->sb, h->id, h->answer));
+	return NULL;
+}
+
+static void on_request(const struct airlock_request *rq, void *userdata)
+{
+	struct host *h = userdata;
+	snprintf(h->path, sizeof(h->path), "%s", rq->path);
+	h->id = rq->id;
+	if (atomic_fetch_add(&h->asked, 1) == 0)
+		pthread_create(&h->answerer, NULL, answer_later, h);
+	else
+		airlock_sandbox_answer(h->sb, rq->id, AIRLOCK_ANSWER_DENY);
+}
+
+static void run_with_approver(int answer, const char *script, struct host *h, struct runner *rn)
+{
+	e2e_fixture_setup(&f);
+	*h = (struct host){ .answer = answer };
+	h->sb = new_sandbox(0);
+	ASSERT_EQ(0, airlock_sandbox_set_approver(h->sb, on_request, h));
+	*rn = (struct runner){ .sb = h->sb, .script = script };
+	run_thread(rn);
+	if (atomic_load(&h->asked))
+		pthread_join(h->answerer, NULL);
+}
+
+TEST(approver_callback_answers_later_from_another_thread)
+{
+	struct host h;
+	struct runner rn;
+	run_with_approver(AIRLOCK_ANSWER_SESSION, "cat \"$HOME/notes/n.txt\"; cat \"$HOME/notes/n.txt\" > out.txt", &h, &rn);
+	ASSERT_EQ(0, rn.r);
+	ASSERT_EQ(0, rn.status);
+	ASSERT_EQ(1, atomic_load(&h.asked)); /* the session answer covers the second cat */
+	ASSERT_STREQ(e2e_path("%s/notes/n.txt", f.home), h.path);
+	char out[64];
+	ASSERT_EQ(0, e2e_read_file("out.txt", out, sizeof(out)));
+	ASSERT_STREQ("note\n", out);
+	airlock_sandbox_free(h.sb);
+}
+
+TEST(approver_callback_denies)
+{
+	struct host h;
+	struct runner rn;
+	run_with_approver(AIRLOCK_ANSWER_DENY, "cat \"$HOME/notes/n.txt\"", &h, &rn);
+	ASSERT_EQ(0, rn.r);
+	ASSERT_NE(0, rn.status);
+	ASSERT_EQ(1, atomic_load(&h.asked));
+	/* A secret never reaches the approver: a deny rule decides it first. */
+	struct host h2;
+	run_with_approver(AIRLOCK_ANSWER_SESSION, "cat \"$HOME/.ssh/id_rsa\"", &h2, &rn);
+	ASSERT_NE(0, rn.status);
+	ASSERT_EQ(0, atomic_load(&h2.asked));
+	airlock_sandbox_free(h.sb);
+	airlock_sandbox_free(h2.sb);
+}
+
+static void silent(const struct airlock_request *rq, void *userdata)
+{
+	(void)rq;
+	atomic_fetch_add((atomic_int *)userdata, 1);
+}
+
+TEST(unanswered_requests_time_out)
+{
+	e2e_fixture_setup(&f);
+	atomic_int asked = 0;
+	struct airlock_sandbox *sb = new_sandbox(0);
+	ASSERT_EQ(0, airlock_sandbox_set_approver_cmd(sb, "false", 300)); /* only its timeout */
+	ASSERT_EQ(0, airlock_sandbox_set_approver(sb, silent, &asked));
+	struct runner rn = { .sb = sb, .script = "cat \"$HOME/notes/n.txt\"" };
+	run_thread(&rn);
+	ASSERT_EQ(0, rn.r);
+	ASSERT_NE(0, rn.status);
+	ASSERT_EQ(1, atomic_load(&asked));
+	airlock_sandbox_free(sb);
+}
+
+struct events {
+	pthread_mutex_t lock;
+	char seen[65536];
+	size_t n;
+};
+
+static void on_event(const char *line, void *userdata)
+{
+	struct events *e = userdata;
+	pthread_mutex_lock(&e->lock);
+	size_t len = strlen(line);
+	if (e->n + len + 2 < sizeof(e->seen)) {
+		memcpy(e->seen + e->n, line, len);
+		e->n += len;
+		e->seen[e->n++] = '\n';
+		e->seen[e->n] = '\0';
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+TEST(events_tokens_grants_envp_stdio)
+{
+	e2e_fixture_setup(&f);
+	struct events ev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct airlock_policy *p = NULL;
+	struct airlock_sandbox *sb = NULL;
+	struct airlock_diag d;
+	ASSERT_EQ(0, airlock_policy_new(&p));
+	ASSERT_EQ(0, airlock_policy_load_profile(p, "default", &d));
+	ASSERT_EQ(0, airlock_policy_add_rule(p, getenv("AIRLOCK_TEST_HELPERS"),
+					     AIRLOCK_ACCESS_READ | AIRLOCK_ACCESS_EXEC,
+					     AIRLOCK_EFFECT_ALLOW, "test"));
+	if (airlock_sandbox_new(p, 0, &sb) < 0)
+		FAIL("sandbox: %s", airlock_policy_strerror(p));
+	airlock_policy_free(p);
+	ASSERT_EQ(0, airlock_sandbox_set_event_callback(sb, on_event, &ev));
+	/* A token minted before the run, handed over in the environment we give. */
+	char *tok = NULL;
+	ASSERT_EQ(0, airlock_sandbox_mint_token(sb, e2e_path("%s/notes/n.txt", f.home),
+						AIRLOCK_ACCESS_READ, 600, 1, &tok));
+	ASSERT_EQ(-EPERM, airlock_sandbox_mint_token(sb, f.secret, AIRLOCK_ACCESS_READ, 0, 0, &tok) < 0
+				  ? -EPERM : 0);
+	char *grants = NULL;
+	ASSERT_EQ(0, airlock_sandbox_grants(sb, &grants));
+	ASSERT_TRUE(strstr(grants, "\"tokens\"") && strstr(grants, "n.txt"));
+	ASSERT_TRUE(strstr(grants, tok + 22) == NULL); /* never the token's secret part */
+	free(grants);
+
+	char tokenv[128], bin[PATH_MAX];
+	snprintf(tokenv, sizeof(tokenv), "TOKEN=%s", tok);
+	snprintf(bin, sizeof(bin), "%s", e2e_airlock_bin());
+	int out[2];
+	ASSERT_EQ(0, pipe(out));
+	int devnull = open("/dev/null", O_RDWR);
+	/* The command's own environment (LD_PRELOAD is dropped) and its stdio from us. */
+	const char *envp[] = { "PATH=/usr/bin:/bin", tokenv, "MARK=from-host", "LD_PRELOAD=/x.so", NULL };
+	char script[PATH_MAX * 2];
+	snprintf(script, sizeof(script),
+		 "echo \"mark=$MARK preload=${LD_PRELOAD:-none} airlock=$AIRLOCK\"; "
+		 "\"%s/sdk-client\" redeem-exec \"$TOKEN\" cat \"$HOME/notes/n.txt\"",
+		 getenv("AIRLOCK_TEST_HELPERS"));
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct airlock_run_opts o = {
+		.size = sizeof(o), .argv = argv, .envp = envp, .flags = AIRLOCK_RUN_STDIO,
+		.stdio = { devnull, out[1], out[1] },
+	};
+	/* HOME is not in envp: give it, as a host would. */
+	char home[PATH_MAX + 8];
+	snprintf(home, sizeof(home), "HOME=%s", f.home);
+	const char *envp2[] = { envp[0], envp[1], envp[2], envp[3], home, NULL };
+	o.envp = envp2;
+	int status = -1;
+	ASSERT_EQ(0, airlock_sandbox_run(sb, &o, &status));
+	close(out[1]);
+	char buf[4096] = "";
+	ssize_t n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	close(devnull);
+	ASSERT_EQ(0, status);
+	ASSERT_STREQ("mark=from-host preload=none airlock=1\nnote\n", buf);
+	/* The redemption was an event; the token's text never was. */
+	pthread_mutex_lock(&ev.lock);
+	ASSERT_TRUE(strstr(ev.seen, "\"op\":\"redeem\"") != NULL);
+	ASSERT_TRUE(strstr(ev.seen, tok + 22) == NULL);
+	pthread_mutex_unlock(&ev.lock);
+	free(tok);
+	(void)bin;
+	airlock_sandbox_free(sb);
+}
+
+TEST(kill_ends_the_command)
+{
+	e2e_fixture_setup(&f);
+	struct airlock_sandbox *sb = new_sandbox(0);
+	ASSERT_EQ(-ESRCH, airlock_sandbox_kill(sb, SIGTERM));
+	struct runner rn = { .sb = sb, .script = "touch started; sleep 300" };
+	pthread_t t;
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rn));
+	for (int i = 0; i < 2000 && access("started", F_OK) != 0; i++)
+		usleep(5000);
+	ASSERT_EQ(0, airlock_sandbox_kill(sb, SIGTERM));
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, rn.r);
+	ASSERT_EQ(128 + SIGTERM, rn.status);
+	ASSERT_EQ(-ESRCH, airlock_sandbox_kill(sb, SIGTERM));
 	airlock_sandbox_free(sb);
 }
 
