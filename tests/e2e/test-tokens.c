@@ -11,6 +11,36 @@
  * revoked, tampered, for another object, for a weaker access. Tokens are minted from outside
  * with `airlock token mint` (the control channel) while the session runs, and handed over in a
  * file of the project.
+ *
+ * The H and I (token) series of ../shared/research/security.md, and where each is tested:
+ *   H01-H06  zero-length, bad lengths, truncated headers, paths without or with embedded NUL,
+ *            unknown types and versions, wrong fds: sdk_protocol_hostile_clients (here, against
+ *            the real supervisor, with its fd count compared) and test-proto decode_rejects_malformed,
+ *            recv_fd_accounting
+ *   H07      credentials in a message: refused (test-proto recv_refuses_credentials); identity is
+ *            SO_PEERCRED of the connection, never a claim in a message
+ *   H08      MSG_CTRUNC: test-proto recv_fd_accounting (64 fds)
+ *   H09      slow peers: SEQPACKET messages arrive whole, so a slow sender holds only its own
+ *            connection thread (64 at most); a client that never reads loses its connection
+ *            (sdk_protocol_hostile_clients)
+ *   H10      10^5 requests on one connection: sdk_protocol_hostile_clients
+ *   H11      on behalf of another pid: there is no such field; the supervisor acts for the
+ *            connection's peer credentials (sdk.c)
+ *   H12      libFuzzer on the decoder and on token parsing: fuzz/, scripts/fuzz (15 s in the
+ *            test command, longer on demand)
+ *   T01/T02  forged MACs, one-bit flips of every character: test-token forged_mac, bit_flips;
+ *            rowN_tampered here
+ *   T03      replay of a one-use token: test-token uses; rowN_used_up here
+ *   T04      a token of another session: test-token other_table; rowN_token_of_another_session
+ *   T05      expired: test-token expiry; rowN_expired. Expiry is on CLOCK_BOOTTIME, which a
+ *            wall-clock change does not move (not tested by changing the clock of the machine)
+ *   T08      timing of the MAC comparison: bench/token-timing (Welch's t-test; a measurement,
+ *            not a test)
+ *   T09      a token travels where its holder puts it (airlock token redeem takes it as an
+ *            argument, as the command line contract asks): inside the session, other processes
+ *            could read it, but they have the grant it gives anyway; outside, it is useless
+ *   T10      encodings and trailing bytes: test-token malformed, noncanonical_base64
+ *   T11      issuance flood: at most 1024 live tokens per session (test-token cap_and_prune)
  */
 #include <dirent.h>
 #include <libgen.h>
