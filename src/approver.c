@@ -18,6 +18,7 @@
  * kernel reap them): both would take the exit status from us, and we would deny.
  */
 #include "approver.h"
+#include "jsonutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,12 +45,6 @@ extern char **environ;
 #define ANSWER_MAX (64 * 1024)
 #define TTL_MAX_S (30ull * 24 * 3600)
 
-static inline void json_unrefp(json_t **j)
-{
-	if (*j)
-		json_decref(*j);
-}
-#define _cleanup_json_ _cleanup_(json_unrefp)
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid (as in util.c). */
 static size_t utf8_len(const unsigned char *s)

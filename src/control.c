@@ -31,6 +31,7 @@
 #include "cleanup.h"
 #include "dirs.h"
 #include "grants.h"
+#include "jsonutil.h"
 #include "prompt.h"
 #include "sandbox.h"
 #include "token.h"
@@ -62,12 +63,6 @@ struct control {
 	bool started;
 };
 
-static void json_unrefp(json_t **j)
-{
-	if (*j)
-		json_decref(*j);
-}
-#define _cleanup_json_ _cleanup_(json_unrefp)
 
 /* The address of session id's socket in dir; -ENAMETOOLONG when it does not fit sun_path. */
 static int sock_addr(const char *dir, const char *id, struct sockaddr_un *sa)
@@ -312,9 +307,7 @@ static void *approver_main(void *arg)
 		snprintf(ans.path, sizeof(ans.path), "%s", it->path);
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", it->path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			slash[slash == dir] = '\0';
+		path_to_parent(dir);
 		bool directory = !strcmp(choice, "directory");
 		if (!strcmp(choice, "once"))
 			ans.scope = GRANT_ONCE;
@@ -725,14 +718,22 @@ int control_request(const char *prefix, json_t *req, json_t **ret_reply, char **
 	return r;
 }
 
+/* Ask the session for a stream (op "follow" or "approve"); the connection stays in *ret_fd. */
+static int open_stream(const char *prefix, const char *op, int *ret_fd, json_t **ret_reply,
+		       char **ret_error)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", op);
+	if (!req)
+		return -ENOMEM;
+	return session_call(prefix, req, ret_fd, ret_reply, ret_error);
+}
+
 int control_follow(const char *prefix, void (*fn)(const char *line, void *userdata), void *userdata,
 		   char **ret_error)
 {
-	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "follow"), *reply = NULL;
+	_cleanup_json_ json_t *reply = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	if (!req)
-		return -ENOMEM;
-	int r = session_call(prefix, req, &fd, &reply, ret_error);
+	int r = open_stream(prefix, "follow", &fd, &reply, ret_error);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *buf = malloc(CONTROL_MAX_MSG + 1);
@@ -752,11 +753,9 @@ int control_follow(const char *prefix, void (*fn)(const char *line, void *userda
 
 int control_approve(const char *prefix, int in_fd, int out_fd, char **ret_error)
 {
-	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "approve"), *reply = NULL;
+	_cleanup_json_ json_t *reply = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	if (!req)
-		return -ENOMEM;
-	int r = session_call(prefix, req, &fd, &reply, ret_error);
+	int r = open_stream(prefix, "approve", &fd, &reply, ret_error);
 	if (r < 0)
 		return r;
 	char tag[5];
@@ -794,9 +793,7 @@ int control_approve(const char *prefix, int in_fd, int out_fd, char **ret_error)
 			     (strchr(acc, 'x') ? AIRLOCK_ACCESS_EXEC : 0);
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			slash[slash == dir] = '\0';
+		path_to_parent(dir);
 		struct winsize ws = { 0 };
 		ioctl(out_fd, TIOCGWINSZ, &ws);
 		struct prompt_view view = {

@@ -594,19 +594,26 @@ struct pending {
 	int asks;
 };
 
-static void read_cmdline(pid_t pid, char *buf, size_t size)
+/* /proc/<pid>/<name> into buf (NUL-terminated; "" when it cannot be read). */
+static size_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
 	char file[64];
-	snprintf(file, sizeof(file), "/proc/%d/cmdline", (int)pid);
+	snprintf(file, sizeof(file), "/proc/%d/%s", (int)pid, name);
 	buf[0] = '\0';
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return 0;
 	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
-	if (n <= 0)
-		return;
-	for (ssize_t i = 0; i < n; i++)
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The requester's command line, arguments joined by spaces. */
+static void read_cmdline(pid_t pid, char *buf, size_t size)
+{
+	size_t n = read_proc(pid, "cmdline", buf, size);
+	for (size_t i = 0; i < n; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	while (n > 0 && buf[n - 1] == ' ')
@@ -728,9 +735,7 @@ int supervisor_host_answer(struct supervisor *s, uint64_t id, int answer)
 		if (answer == AIRLOCK_ANSWER_ONCE)
 			a->scope = GRANT_ONCE;
 		else if (answer == AIRLOCK_ANSWER_DIRECTORY) {
-			char *slash = strrchr(a->path, '/');
-			if (slash)
-				slash[slash == a->path] = '\0';
+			path_to_parent(a->path);
 			a->subtree = true;
 		} else if (answer != AIRLOCK_ANSWER_SESSION)
 			snprintf(a->reason, sizeof(a->reason), "the host said no");
@@ -755,17 +760,10 @@ void supervisor_prompt_release(struct supervisor *s, struct tty_item *it)
 	}
 }
 
+/* The requester's command name. */
 static void read_comm(pid_t pid, char *buf, size_t size)
 {
-	char file[64];
-	snprintf(file, sizeof(file), "/proc/%d/comm", (int)pid);
-	buf[0] = '\0';
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	read_proc(pid, "comm", buf, size);
 	buf[strcspn(buf, "\n")] = '\0';
 }
 

@@ -21,15 +21,10 @@
 #include "approver.h"
 #include "cleanup.h"
 #include "grants.h"
+#include "jsonutil.h"
 #include "prompt.h"
 #include "util.h"
 
-static void json_unrefp(json_t **j)
-{
-	if (*j)
-		json_decref(*j);
-}
-#define _cleanup_json_ _cleanup_(json_unrefp)
 
 int always_save(const char *file, const char *path, uint32_t access, char **ret_rule)
 {
@@ -130,11 +125,7 @@ bool tty_approve_pending(struct supervisor *s, int in_fd, int out_fd, unsigned t
 			break;
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", it->path);
-		char *slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
+		path_to_parent(dir);
 		struct winsize ws = { 0 };
 		ioctl(out_fd, TIOCGWINSZ, &ws);
 		struct prompt_view view = {

@@ -430,3 +430,10 @@ bool fd_write_all(int fd, const void *data, size_t len)
 	}
 	return true;
 }
+
+void path_to_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+	if (slash)
+		slash[slash == path] = '\0';
+}

@@ -63,6 +63,8 @@ bool path_is_beneath(const char *path, const char *dir);
 unsigned path_depth(const char *path);
 /* Join a and b with one '/'. */
 char *path_join(const char *a, const char *b);
+/* Cut an absolute path to its parent directory in place: "/a/b" -> "/a", "/a" -> "/". */
+void path_to_parent(char *path);
 /* mkdir -p: create path and its missing parents with mode (existing ones are left as they are). */
 int mkdir_parents(const char *path, mode_t mode);
 /* Write all of data to fd, retrying on EINTR and waiting (poll, 1 s at a time) on EAGAIN.
