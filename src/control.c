@@ -41,6 +41,7 @@
 #define SECRET_HEX 64
 
 #define CONTROL_MAX_FOLLOWERS 8
+#define CONTROL_MAX_SERVING 16 /* connections being served at once; more are closed */
 #define CONTROL_MAX_APPROVERS 4
 
 struct approver_conn {
@@ -52,7 +53,8 @@ struct approver_conn {
 
 struct control {
 	struct airlock_sandbox *sb;
-	pthread_mutex_t lock;                 /* followers */
+	pthread_mutex_t lock;                 /* followers, approvers */
+	atomic_int serving;                   /* connections on their threads */
 	int followers[CONTROL_MAX_FOLLOWERS]; /* `airlock log -f`: audit lines as they happen */
 	struct approver_conn *approvers[CONTROL_MAX_APPROVERS];
 	int dir_fd;
@@ -332,7 +334,16 @@ static void *approver_main(void *arg)
 	return NULL;
 }
 
+static void add_approver_locked(struct control *c, int fd);
+
 static void add_approver(struct control *c, int fd)
+{
+	pthread_mutex_lock(&c->lock);
+	add_approver_locked(c, fd);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void add_approver_locked(struct control *c, int fd)
 {
 	for (size_t i = 0; i < CONTROL_MAX_APPROVERS; i++) {
 		struct approver_conn *a = c->approvers[i];
@@ -368,8 +379,8 @@ static void serve_one(struct control *c, int fd)
 	if (!buf || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid())
 		return;
 	/* One request, promptly: a client that sends nothing in time is dropped. */
-	struct pollfd p = { fd, POLLIN, 0 };
-	if (poll(&p, 1, 2000) <= 0)
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { c->sb->sup.cancel_fd, POLLIN, 0 } };
+	if (poll(p, 2, 2000) <= 0 || p[1].revents)
 		return;
 	ssize_t n = recv(fd, buf, CONTROL_MAX_MSG + 1, MSG_DONTWAIT | MSG_TRUNC);
 	if (n <= 0)
@@ -394,6 +405,24 @@ static void serve_one(struct control *c, int fd)
 		add_approver(c, fd);
 }
 
+struct serving {
+	struct control *c;
+	int fd;
+};
+
+/* Each connection on a thread of its own: a client that connects and says nothing delays
+ * nobody else. */
+static void *serve_main(void *arg)
+{
+	struct serving *sv = arg;
+	struct control *c = sv->c;
+	serve_one(c, sv->fd);
+	close(sv->fd);
+	free(sv);
+	atomic_fetch_sub(&c->serving, 1);
+	return NULL;
+}
+
 static void *control_main(void *arg)
 {
 	struct control *c = arg;
@@ -410,8 +439,24 @@ static void *control_main(void *arg)
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		serve_one(c, fd);
-		close(fd);
+		struct serving *sv = malloc(sizeof(*sv));
+		pthread_attr_t attr;
+		pthread_t t;
+		if (!sv || atomic_fetch_add(&c->serving, 1) >= CONTROL_MAX_SERVING) {
+			atomic_fetch_sub(&c->serving, sv ? 1 : 0);
+			free(sv);
+			close(fd);
+			continue;
+		}
+		*sv = (struct serving){ c, fd };
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, serve_main, sv) != 0) {
+			atomic_fetch_sub(&c->serving, 1);
+			free(sv);
+			close(fd);
+		}
+		pthread_attr_destroy(&attr);
 	}
 	return NULL;
 }
@@ -509,6 +554,9 @@ struct control *control_stop(struct control *c)
 	/* The thread ends when the supervisor's cancel eventfd fires (the session ended). */
 	if (c->started)
 		pthread_join(c->thread, NULL);
+	/* Connections being served see the cancel eventfd too. */
+	while (atomic_load(&c->serving) > 0)
+		usleep(1000);
 	for (size_t i = 0; i < CONTROL_MAX_APPROVERS; i++) {
 		if (c->approvers[i]) {
 			pthread_join(c->approvers[i]->thread, NULL);
@@ -673,7 +721,16 @@ static int session_call(const char *prefix, json_t *req, int *ret_fd, json_t **r
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* Never wait on a session that does not accept (its backlog full): say it is busy. */
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return negative_errno();
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+		if (err == EAGAIN && asprintf(ret_error, "session %s is busy; try again", id) < 0)
+			*ret_error = NULL;
+		return -err;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
 		return negative_errno();
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	json_object_del(req, "secret");

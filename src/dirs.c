@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,24 @@ int dirs_runtime(char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* /tmp/airlock-<uid> owned by <uid> (session TMPDIRs are /tmp/airlock-XXXXXX: not these),
+ * or /run/user/<uid>/airlock. */
+static bool is_session_dir(const char *path)
+{
+	struct stat st;
+	unsigned long uid;
+	char *end;
+	const char *num = !strncmp(path, "/tmp/airlock-", 13) ? path + 13 :
+			  !strncmp(path, "/run/user/", 10) ? path + 10 : NULL;
+	if (!num || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	errno = 0;
+	uid = strtoul(num, &end, 10);
+	if (errno || end == num || (*end != '\0' && strcmp(end, "/airlock") != 0))
+		return false;
+	return st.st_uid == (uid_t)uid;
+}
+
 int dirs_protected(char ***ret)
 {
 	_cleanup_strv_free_ char **v = NULL;
@@ -58,6 +77,20 @@ int dirs_protected(char ***ret)
 		if (path_normalize(buf, &norm) < 0)
 			continue;
 		int r = strv_push(&v, norm);
+		if (r < 0)
+			return r;
+	}
+	/* Other users' sessions too: a root-run sandbox passes their 0700 directories. */
+	static const char *const others[] = { "/tmp/airlock-*", "/run/user/*/airlock" };
+	for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+		glob_t g;
+		if (glob(others[i], GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) != 0)
+			continue;
+		int r = 0;
+		for (size_t k = 0; k < g.gl_pathc && r >= 0; k++)
+			if (!strv_contains(v, g.gl_pathv[k]) && is_session_dir(g.gl_pathv[k]))
+				r = strv_push(&v, g.gl_pathv[k]);
+		globfree(&g);
 		if (r < 0)
 			return r;
 	}

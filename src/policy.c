@@ -445,6 +445,31 @@ int policy_compile(struct airlock_policy *p, const struct policy_vars *vars,
 			sb_done(&esc);
 			goto fail;
 		}
+		if (raw->exact) {
+			/* The object it was given for, or nothing: never what a symlink planted
+			 * since then points at. */
+			_cleanup_free_ char *canon = NULL;
+			struct stat st;
+			r = policy_canonicalize(norm, &canon);
+			if (r == -ENOMEM)
+				goto fail;
+			if (r < 0 || strcmp(canon, norm) != 0 || lstat(norm, &st) < 0 ||
+			    (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+				struct strbuf esc = { 0 };
+				sb_append_escaped(&esc, norm);
+				r = compile_notice(c, "%s: %s is no longer what was allowed (missing, or a "
+						   "symlink on the way): rule left out", origin,
+						   esc.s ? esc.s : "");
+				sb_done(&esc);
+				if (r < 0)
+					goto fail;
+				continue;
+			}
+			r = add_compiled(c, &m, raw, norm, canon);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
 		if (strpbrk(norm, "*?[")) {
 			glob_t g;
 			int gr = glob(norm, GLOB_NOSORT | GLOB_NOESCAPE, NULL, &g);

@@ -29,6 +29,8 @@ struct raw_rule {
 	char *origin;   /* "FILE:LINE:COL" or "--read" */
 	char *group;    /* optional label shown in explanations ("secrets") */
 	bool required;  /* must exist when compiled (rules from flags) */
+	bool exact;     /* only while the path names itself: no symlink on the way, it exists
+			 * (answers "always"); otherwise left out with a notice */
 	unsigned layer;
 };
 

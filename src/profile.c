@@ -301,7 +301,8 @@ static int get_strv(struct load_ctx *ctx, struct doc *d, json_t *v, const char *
 static int load_rule(struct load_ctx *ctx, struct doc *d, json_t *obj, unsigned layer,
 		     unsigned line, unsigned col)
 {
-	static const char *const keys[] = { "path", "allow", "deny", "ask", "group", "comment", NULL };
+	static const char *const keys[] = { "path", "allow", "deny", "ask", "group", "comment",
+					    "exact", NULL };
 	static const char *const effects[] = { "allow", "deny", "ask" };
 	struct raw_rule rule = { .layer = layer };
 	const char *s;
@@ -368,6 +369,17 @@ static int load_rule(struct load_ctx *ctx, struct doc *d, json_t *obj, unsigned 
 	if (comment && !json_is_string(comment)) {
 		doc_push_key(d, "comment");
 		return fail_at(ctx, d, -EINVAL, "\"comment\" must be a string");
+	}
+	json_t *exact = json_object_get(obj, "exact");
+	if (exact) {
+		doc_push_key(d, "exact");
+		if (!json_is_boolean(exact))
+			return fail_at(ctx, d, -EINVAL, "\"exact\" must be true or false");
+		if (json_is_true(exact) && strpbrk(rule.path, "*?[$~"))
+			return fail_at(ctx, d, -EINVAL, "an \"exact\" rule names one path: no variables, "
+				       "no ~, no patterns");
+		rule.exact = json_is_true(exact);
+		d->depth--;
 	}
 
 	_cleanup_free_ char *origin = NULL;

@@ -753,6 +753,9 @@ void supervisor_prompt_release(struct supervisor *s, struct tty_item *it)
 	uint64_t one = 1;
 	pthread_mutex_lock(&s->tty.lock);
 	it->taken = false;
+	for (struct tty_item *o = s->tty.head; o; o = o->next)
+		if (o->group == it->id)
+			o->group = 0;
 	pthread_cond_broadcast(&s->tty.cond);
 	pthread_mutex_unlock(&s->tty.lock);
 	if (write(s->tty.wake_fd, &one, sizeof(one)) < 0) {
@@ -874,10 +877,15 @@ struct tty_item *supervisor_prompt_next(struct supervisor *s, unsigned *ret_more
 		found->taken = true;
 		const char *slash = strrchr(found->path, '/');
 		size_t dlen = slash ? (size_t)(slash - found->path) : 0;
-		for (struct tty_item *it = t->head; it; it = it->next)
-			if (it != found && !it->taken && !it->done && !strncmp(it->path, found->path, dlen) &&
-			    it->path[dlen] == '/' && !strchr(it->path + dlen + 1, '/'))
-				(*ret_more)++;
+		for (struct tty_item *it = t->head; it; it = it->next) {
+			if (it == found || it->taken || it->done || it->group ||
+			    strcmp(it->op, found->op) != 0 || (it->access & ~found->access) ||
+			    strncmp(it->path, found->path, dlen) != 0 || it->path[dlen] != '/' ||
+			    strchr(it->path + dlen + 1, '/'))
+				continue;
+			it->group = found->id;
+			(*ret_more)++;
+		}
 	}
 	pthread_mutex_unlock(&t->lock);
 	return found;
@@ -890,9 +898,13 @@ void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,
 	pthread_mutex_lock(&t->lock);
 	*it->ans = *ans;
 	it->done = true;
-	/* "The directory for the session": its waiting siblings get the same answer. */
-	for (struct tty_item *o = t->head; dir && o; o = o->next) {
-		if (o->taken || o->done || !path_is_beneath(o->path, dir))
+	/* "The directory for the session" settles the siblings counted into this prompt, which
+	 * asked for nothing more than it showed; any other answer leaves them to be asked. */
+	for (struct tty_item *o = t->head; o; o = o->next) {
+		if (o->group != it->id)
+			continue;
+		o->group = 0;
+		if (!dir || o->taken || o->done)
 			continue;
 		*o->ans = *ans;
 		o->done = true;

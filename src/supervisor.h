@@ -60,6 +60,7 @@ struct tty_item {
 	uint32_t access;
 	bool taken, done;
 	bool host;                   /* given to the host's approver callback */
+	uint64_t group;              /* counted into the prompt of item <group> ("and N more") */
 	struct approval_answer *ans; /* the waiting thread's */
 	struct tty_item *next;
 };
@@ -165,7 +166,9 @@ int supervisor_host_answer(struct supervisor *s, uint64_t id, int answer);
 /* An item taken but not answered (its answerer went away): back to the queue. */
 void supervisor_prompt_release(struct supervisor *s, struct tty_item *it);
 /* Relay side: take the next request nobody is answering yet (NULL: none); *ret_more counts
- * the other waiting requests in the same directory. */
+ * the other waiting requests that a directory answer would also settle: same operation, in the
+ * same directory (not deeper), asking for no more access than the one shown. Only those (not
+ * what arrives later) get the directory answer. */
 struct tty_item *supervisor_prompt_next(struct supervisor *s, unsigned *ret_more);
 /* Relay side: answer it (and, for a directory answer, its waiting siblings: dir != NULL). */
 void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,

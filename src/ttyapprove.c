@@ -37,8 +37,19 @@ int always_save(const char *file, const char *path, uint32_t access, char **ret_
 	if (access & AIRLOCK_ACCESS_EXEC)
 		mode[n++] = 'x';
 	mode[n] = '\0';
-	/* A profile path expands $VARIABLES and globs: a rule must name exactly this object. */
+	/* A profile path expands $VARIABLES and globs: a rule must name exactly this object, and
+	 * one that exists now, with no symlink on the way (the rule is "exact": a later run
+	 * leaves it out if that changes). Nothing that needs escaping to be shown. */
 	if (!n || path[0] != '/' || !utf8_valid(path) || strpbrk(path, "$*?[~"))
+		return -EINVAL;
+	struct strbuf shown = { 0 };
+	sb_append_display(&shown, path);
+	bool plain = shown.s && !strcmp(shown.s, path);
+	sb_done(&shown);
+	_cleanup_free_ char *canon = realpath(path, NULL);
+	struct stat st;
+	if (!plain || !canon || strcmp(canon, path) != 0 || lstat(path, &st) < 0 ||
+	    (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
 		return -EINVAL;
 
 	_cleanup_free_ char *dir = strdup(file);
@@ -65,7 +76,7 @@ int always_save(const char *file, const char *path, uint32_t access, char **ret_
 	json_t *fs = json_object_get(doc, "filesystem");
 	if (!doc || !json_is_array(fs))
 		return -EBADMSG;
-	json_t *rule = json_pack("{s:s, s:s}", "path", path, "allow", mode);
+	json_t *rule = json_pack("{s:s, s:s, s:b}", "path", path, "allow", mode, "exact", 1);
 	if (!rule || json_array_append_new(fs, rule) < 0)
 		return -ENOMEM;
 
@@ -87,7 +98,8 @@ int always_save(const char *file, const char *path, uint32_t access, char **ret_
 		unlink(tmp);
 		return r;
 	}
-	if (ret_rule && asprintf(ret_rule, "{ \"path\": \"%s\", \"allow\": \"%s\" }", path, mode) < 0)
+	if (ret_rule && asprintf(ret_rule, "{ \"path\": \"%s\", \"allow\": \"%s\", \"exact\": true }",
+				 path, mode) < 0)
 		*ret_rule = NULL;
 	return 0;
 }
@@ -150,13 +162,21 @@ bool tty_approve_pending(struct supervisor *s, int in_fd, int out_fd, unsigned t
 		case PROMPT_ALWAYS: {
 			_cleanup_free_ char *rule = NULL;
 			int r = always_save(s->tty.always_file, it->path, it->access, &rule);
+			/* Shown escaped, like everything that names a path on the terminal. */
+			struct strbuf file = { 0 }, saved = { 0 };
+			sb_append_display(&file, s->tty.always_file);
+			sb_append_display(&saved, rule ? rule : "");
 			if (r < 0)
 				say(out_fd, "airlock: could not save this answer in %s (%s); allowed for "
-				    "this session only\r\n", s->tty.always_file,
-				    r == -EINVAL ? "a profile cannot name this path exactly" :
+				    "this session only\r\n", file.s ? file.s : "",
+				    r == -EINVAL ? "only an existing file or directory, named without "
+						   "symlinks or characters that need escaping, can be saved" :
 				    r == -EBADMSG ? "the file is not a profile airlock wrote" : strerror(-r));
 			else
-				say(out_fd, "airlock: saved in %s: %s\r\n", s->tty.always_file, rule ? rule : "");
+				say(out_fd, "airlock: saved in %s: %s\r\n", file.s ? file.s : "",
+				    saved.s ? saved.s : "");
+			sb_done(&file);
+			sb_done(&saved);
 			break;
 		}
 		case PROMPT_SESSION:
