@@ -109,7 +109,7 @@ static int cmd_ps(int argc, char **argv)
 	json_error_t jerr;
 	json_t *list = json_loads(text, 0, &jerr);
 	free(text);
-	printf("%-12s %8s  %-19s  %s\n", "SESSION", "PID", "STARTED", "COMMAND");
+	printf("%-12s %8s  %-19s %7s  %s\n", "SESSION", "PID", "STARTED", "PENDING", "COMMAND");
 	size_t i;
 	json_t *e;
 	json_array_foreach(list, i, e) {
@@ -118,8 +118,9 @@ static int cmd_ps(int argc, char **argv)
 		struct tm tm;
 		if (localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%-12.12s %8lld  %-19s ", json_string_value(json_object_get(e, "id")),
-		       (long long)json_integer_value(json_object_get(e, "pid")), when);
+		printf("%-12.12s %8lld  %-19s %7lld ", json_string_value(json_object_get(e, "id")),
+		       (long long)json_integer_value(json_object_get(e, "pid")), when,
+		       (long long)json_integer_value(json_object_get(e, "pending")));
 		size_t k;
 		json_t *arg;
 		json_array_foreach(json_object_get(e, "command"), k, arg)

@@ -439,6 +439,22 @@ AIRLOCK_API int airlock_sessions_list(char **ret_json)
 	int r = control_list(&list);
 	if (r < 0)
 		return r;
+	/* What each is waiting for: requests put to a person or an approver right now. */
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		const char *id = json_string_value(json_object_get(e, "id"));
+		json_t *req = json_pack("{s:s}", "op", "status"), *reply = NULL;
+		char *err = NULL;
+		if (id && req && control_request(id, req, &reply, &err) == 0)
+		{
+			json_object_set(e, "pending", json_object_get(reply, "pending"));
+			json_object_set(e, "approvers", json_object_get(reply, "approvers"));
+		}
+		json_decref(req);
+		json_decref(reply);
+		free(err);
+	}
 	*ret_json = json_dumps(list, JSON_INDENT(2));
 	json_decref(list);
 	return *ret_json ? 0 : -ENOMEM;

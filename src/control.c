@@ -158,6 +158,7 @@ static json_t *do_status(struct control *c)
 	json_object_set_new(j, "ok", json_true());
 	json_object_set_new(j, "id", json_string(c->id));
 	json_object_set_new(j, "pending", json_integer(atomic_load(&sb->sup.pending)));
+	json_object_set_new(j, "approvers", json_integer(atomic_load(&sb->sup.tty.remote)));
 	json_object_set_new(j, "denied", json_integer((json_int_t)atomic_load(&sb->sup.n_denied)));
 	return j;
 }

@@ -305,7 +305,8 @@ AIRLOCK_API const char *airlock_sandbox_tmpdir(const struct airlock_sandbox *san
 /* ---- Running sessions: the control channel -------------------------------------------- */
 
 /* This user's running sessions, as a JSON array of objects {"id", "pid", "command": [argv],
- * "cwd", "started" (Unix time)}. Sessions that ended without cleaning up are removed on the
+ * "cwd", "started" (Unix time), "pending" (requests waiting for an answer now), "approvers"
+ * (`airlock approve` clients attached)}. Sessions that ended without cleaning up are removed on the
  * way. *ret_json is malloc'd. Errors: -ENOMEM, -EPERM (the runtime directory is not private). */
 AIRLOCK_API int airlock_sessions_list(char **ret_json);
 

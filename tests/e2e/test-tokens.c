@@ -166,6 +166,8 @@ static void mint(const struct session *s, const char *path, const char *a1, cons
 	ASSERT_EQ(65, (long)strlen(tok));
 }
 
+static long ps_field(const struct session *s, const char *field);
+
 /* Wait for the token file, then run cmd with the token in $T; prints exit=N. */
 /* An airlock built with AddressSanitizer runs inside the sandbox here, where LeakSanitizer
  * cannot work (it needs ptrace): its leak check is off in there, and only there. */
@@ -547,6 +549,8 @@ TEST(approve_from_another_terminal)
 	ASSERT_EQ(0, tmux(sock, "new-session -d -x 120 -y 30 '%s approve %.8s; echo approve-ended; sleep 30'",
 			  e2e_airlock_bin(), s.id));
 	expect_pane(sock, "answering the requests");
+	for (int i = 0; i < 1000 && ps_field(&s, "approvers") != 1; i++)
+		usleep(10000);
 	put("go", "");
 	/* n.txt: once (no, then once), m.txt: no. */
 	expect_pane(sock, "wants to READ");
@@ -598,6 +602,71 @@ TEST(sdk_open_and_query)
 	if (strcmp(s.r.out, want) != 0)
 		FAIL("got:\n%s\nwanted:\n%s\nstderr: %s", s.r.out, want, s.r.err);
 	ASSERT_TRUE(strstr(s.r.out, f.canary) == NULL);
+}
+
+/* How many requests of the session wait for an answer (airlock ps --json). */
+static long ps_field(const struct session *s, const char *field)
+{
+	struct e2e_result r;
+	char key[64];
+	e2e_airlock_expect(&r, 0, "ps", "--json");
+	fmt(key, sizeof(key), "\"%s\": ", field);
+	const char *at = strstr(r.out, s->id);
+	const char *p = at ? strstr(at, key) : NULL;
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+static long pending(const struct session *s)
+{
+	return ps_field(s, "pending");
+}
+
+/* 'd' settles what the prompt showed, nothing more: a write waiting in the same directory is
+ * asked on its own (a read's directory answer does not write-enable the directory). */
+TEST(directory_answer_settles_only_what_was_shown)
+{
+	struct session s;
+	char script[PATH_MAX * 3], sock[PATH_MAX];
+	if (system("command -v tmux >/dev/null 2>&1") != 0)
+		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
+	setup();
+	fmt(sock, sizeof(sock), "%s/tmux.sock", f.root);
+	setenv("SHELL", "/bin/sh", 1);
+	unsetenv("TMUX");
+	const char *d = e2e_path("%s/notes/d", f.home);
+	e2e_mkdir(d, 0755);
+	e2e_write_file(e2e_path("%s/a", d), "a\n", 0644);
+	e2e_write_file(e2e_path("%s/c", d), "c\n", 0644);
+	fmt(script, sizeof(script),
+	    "i=0; while [ ! -e go0 ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "cat %1$s/a & "
+	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "(echo W > %1$s/b || echo denied-b) & wait; cat %1$s/c", d);
+	start(&s, script, NULL);
+	find_id(&s);
+	ASSERT_EQ(0, tmux(sock, "new-session -d -x 120 -y 30 '%s approve %s; sleep 30'",
+			  e2e_airlock_bin(), s.id));
+	expect_pane(sock, "answering the requests");
+	for (int i = 0; i < 1000 && ps_field(&s, "approvers") != 1; i++)
+		usleep(10000);
+	ASSERT_EQ(1, ps_field(&s, "approvers"));
+	put("go0", "");
+	/* The read is on the screen; then the write comes and waits too. */
+	expect_pane(sock, "wants to READ");
+	put("go", "");
+	for (int i = 0; i < 1000 && pending(&s) < 2; i++)
+		usleep(10000);
+	ASSERT_EQ(2, pending(&s));
+	tmux(sock, "send-keys d");
+	expect_pane(sock, "allowed READ under");
+	/* The write is asked about on its own. */
+	expect_pane(sock, "wants to WRITE");
+	tmux(sock, "send-keys n");
+	ASSERT_EQ(0, finish(&s));
+	tmux(sock, "kill-server");
+	if (!strstr(s.r.out, "a\n") || !strstr(s.r.out, "denied-b\n") || !strstr(s.r.out, "c\n"))
+		FAIL("unexpected: %s\nstderr: %s", s.r.out, s.r.err);
+	ASSERT_EQ(-1, access(e2e_path("%s/b", d), F_OK));
 }
 
 TEST(sdk_outside_a_session)
