@@ -134,7 +134,11 @@ static void log_to_stderr(int level, const char *msg, void *userdata)
 		return;
 	const char *tag = level <= AIRLOCK_LOG_ERR ? "error: " : level == AIRLOCK_LOG_WARNING ? "warning: "
 			  : level == AIRLOCK_LOG_NOTICE ? "notice: " : "";
-	fprintf(stderr, "airlock: %s%s\n", tag, msg);
+	/* While the command runs, the terminal is raw: a line must return to the margin itself. */
+	static int tty = -1;
+	if (tty < 0)
+		tty = isatty(2);
+	fprintf(stderr, "airlock: %s%s%s", tag, msg, tty ? "\r\n" : "\n");
 }
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -290,6 +294,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	airlock_policy_free(p);
 	/* -EINVAL: the sandbox has no supervisor (this kernel cannot supervise; said above). */
+	if (a.approve_timeout_ms)
+		airlock_sandbox_set_approve_timeout(sb, a.approve_timeout_ms); /* -EINVAL: --static */
 	if (a.approve_cmd && (r = airlock_sandbox_set_approver_cmd(sb, a.approve_cmd, a.approve_timeout_ms)) < 0) {
 		if (r != -EINVAL) {
 			airlock_sandbox_free(sb);

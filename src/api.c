@@ -253,6 +253,15 @@ AIRLOCK_API int airlock_sandbox_set_approver_cmd(struct airlock_sandbox *sandbox
 	return 0;
 }
 
+AIRLOCK_API int airlock_sandbox_set_approve_timeout(struct airlock_sandbox *sandbox,
+						     uint32_t timeout_ms)
+{
+	if (!sandbox || !sandbox->supervised || sandbox->ran)
+		return -EINVAL;
+	sandbox->sup.approve_timeout_ms = timeout_ms ? timeout_ms : 60000;
+	return 0;
+}
+
 AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, const char *path)
 {
 	if (!sandbox || !path || !*path || !sandbox->supervised || sandbox->ran)

@@ -37,6 +37,46 @@ void sandbox_log(const struct airlock_sandbox *sb, int level, const char *fmt, .
 	va_end(ap);
 }
 
+#define HELD_MAX 64
+
+void sandbox_gated_log(int level, const char *msg, void *userdata)
+{
+	struct airlock_sandbox *sb = userdata;
+	pthread_mutex_lock(&sb->log_lock);
+	if (!sb->log_held) {
+		if (sb->log)
+			sb->log(level, msg, sb->log_userdata);
+	} else if (strv_length(sb->held) >= HELD_MAX) {
+		sb->held_dropped++;
+	} else {
+		/* The level travels as the first character: '0' + level. */
+		char *line = NULL;
+		if (asprintf(&line, "%c%s", '0' + (level & 7), msg) < 0 || strv_push(&sb->held, line) < 0)
+			sb->held_dropped++;
+		free(line);
+	}
+	pthread_mutex_unlock(&sb->log_lock);
+}
+
+void sandbox_hold_log(struct airlock_sandbox *sb, bool hold)
+{
+	pthread_mutex_lock(&sb->log_lock);
+	sb->log_held = hold;
+	if (!hold) {
+		for (char **l = sb->held; l && *l; l++)
+			if (sb->log)
+				sb->log((*l)[0] - '0', *l + 1, sb->log_userdata);
+		if (sb->held_dropped && sb->log) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "(%u more messages while you were asked)", sb->held_dropped);
+			sb->log(AIRLOCK_LOG_NOTICE, msg, sb->log_userdata);
+		}
+		sb->held = strv_free(sb->held);
+		sb->held_dropped = 0;
+	}
+	pthread_mutex_unlock(&sb->log_lock);
+}
+
 int rm_rf_at(int parent, const char *name)
 {
 	/* O_NOFOLLOW|O_DIRECTORY: a symlink planted by the sandbox is unlinked, never entered. */
@@ -143,6 +183,7 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 	if (!sb)
 		return -ENOMEM;
 	sb->ruleset_fd = -EBADF;
+	pthread_mutex_init(&sb->log_lock, NULL);
 	sb->flags = flags;
 	sb->log = p->log;
 	sb->log_userdata = p->log_userdata;
@@ -212,7 +253,7 @@ int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox
 	fo.unix_mediated = fo.notify && !fo.unix_sockets;
 	sb->supervised = fo.notify;
 	if (sb->supervised) {
-		r = supervisor_init(&sb->sup, sb->policy, sb->log, sb->log_userdata);
+		r = supervisor_init(&sb->sup, sb->policy, sandbox_gated_log, sb);
 		sb->supervisor_ready = true;
 		if (r < 0) {
 			policy_error(p, r, "cannot set up the supervisor: %s", strerror(-r));
@@ -254,6 +295,8 @@ struct airlock_sandbox *sandbox_free(struct airlock_sandbox *sb)
 	filter_prog_done(&sb->prog);
 	compiled_policy_free(sb->policy);
 	strv_free(sb->envp);
+	strv_free(sb->held);
+	pthread_mutex_destroy(&sb->log_lock);
 	free(sb);
 	return NULL;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <linux/filter.h>
 
@@ -26,6 +27,12 @@ struct airlock_sandbox {
 	void (*event_fn)(const char *json_line, void *userdata); /* the host's audit events */
 	void *event_data;
 	atomic_int child;        /* the command's pid while it runs, else 0 */
+	/* The supervisor's messages, held while a prompt owns the terminal (they would break
+	 * it), then passed on in order. */
+	pthread_mutex_t log_lock;
+	bool log_held;
+	char **held;
+	unsigned held_dropped;
 	char *audit_path;
 	bool ran;
 	airlock_log_fn log;
@@ -37,6 +44,10 @@ int sandbox_error(struct airlock_sandbox *sb, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sandbox_log(const struct airlock_sandbox *sb, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The supervisor's log: to sb->log, or held while sandbox_hold_log(sb, true). */
+void sandbox_gated_log(int level, const char *msg, void *userdata);
+void sandbox_hold_log(struct airlock_sandbox *sb, bool hold);
 
 int sandbox_new(struct airlock_policy *p, uint32_t flags, struct airlock_sandbox **ret);
 struct airlock_sandbox *sandbox_free(struct airlock_sandbox *sb);

@@ -652,8 +652,14 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		}
 		/* A request for the person at the terminal: the prompt owns the terminal until it
 		 * is answered (the child's output waits in the pty, its input is not read). */
-		if ((p[4].revents & POLLIN) &&
-		    tty_approve_pending(&sb->sup, pty.in_fd, pty.out_fd, sb->sup.approve_timeout_ms)) {
+		bool prompted = false;
+		if (p[4].revents & POLLIN) {
+			sandbox_hold_log(sb, true);
+			prompted = tty_approve_pending(&sb->sup, pty.in_fd, pty.out_fd,
+						       sb->sup.approve_timeout_ms);
+			sandbox_hold_log(sb, false);
+		}
+		if (prompted) {
 			/* Full-screen programs redraw on a size change: make one. */
 			struct winsize ws, w2;
 			if (ioctl(pty.master, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1) {

@@ -898,13 +898,15 @@ void supervisor_prompt_answer(struct supervisor *s, struct tty_item *it,
 	pthread_mutex_lock(&t->lock);
 	*it->ans = *ans;
 	it->done = true;
-	/* "The directory for the session" settles the siblings counted into this prompt, which
-	 * asked for nothing more than it showed; any other answer leaves them to be asked. */
+	/* "The directory for the session" grants the access shown beneath the directory: what
+	 * waits there asking for no more than that is settled with it (the grant would allow it
+	 * anyway); anything asking for more is asked on its own. Other answers settle nothing
+	 * else. Test: tests/e2e/test-tokens.c directory_answer_settles_only_what_was_shown. */
 	for (struct tty_item *o = t->head; o; o = o->next) {
-		if (o->group != it->id)
-			continue;
-		o->group = 0;
-		if (!dir || o->taken || o->done)
+		if (o->group == it->id)
+			o->group = 0;
+		if (!dir || !ans->allow || o->taken || o->done || (o->access & ~it->access) ||
+		    !path_is_beneath(o->path, dir))
 			continue;
 		*o->ans = *ans;
 		o->done = true;

@@ -166,6 +166,12 @@ AIRLOCK_API int airlock_sandbox_new(struct airlock_policy *policy, uint32_t flag
 AIRLOCK_API int airlock_sandbox_set_approver_cmd(struct airlock_sandbox *sandbox, const char *cmd,
 						 uint32_t timeout_ms);
 
+/* How long any approver (the terminal prompt, the command, the host's callback, `airlock
+ * approve`) has for one request before it is denied; 0 means 60 s. Errors: -EINVAL (static
+ * sandbox, or already running). */
+AIRLOCK_API int airlock_sandbox_set_approve_timeout(struct airlock_sandbox *sandbox,
+						     uint32_t timeout_ms);
+
 /* Write the audit trail (JSON Lines, one object per decision beyond the floor) to path,
  * created 0600 or appended to. Errors: -EINVAL, -ENOMEM; opening fails at run time. */
 AIRLOCK_API int airlock_sandbox_set_audit_file(struct airlock_sandbox *sandbox, const char *path);
