@@ -385,10 +385,16 @@ static int add_compiled(struct compiled_policy *c, struct merging **m, const str
 			continue;
 		mg->effect[b] = (int)raw->effect;
 		mg->layer[b] = raw->layer;
-		cr->origin[b] = raw->origin;
+		free(cr->origin[b]);
+		cr->origin[b] = raw->origin ? strdup(raw->origin) : NULL;
+		if (raw->origin && !cr->origin[b])
+			return -ENOMEM;
 	}
-	if (raw->group)
-		cr->group = raw->group;
+	if (raw->group) {
+		free(cr->group);
+		if (!(cr->group = strdup(raw->group)))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -583,6 +589,9 @@ struct compiled_policy *compiled_policy_free(struct compiled_policy *c)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		free(c->rules[i].path);
 		free(c->rules[i].shown);
+		free(c->rules[i].group);
+		for (int b = 0; b < 3; b++)
+			free(c->rules[i].origin[b]);
 	}
 	free(c->rules);
 	for (size_t i = 0; i < c->n_floor; i++)
@@ -734,13 +743,16 @@ int policy_add_floor(struct compiled_policy *c, const char *path, uint32_t acces
 	bool exists = stat(path, &st) == 0;
 	v[c->n_rules] = (struct crule){
 		.path = strdup(path), .shown = strdup(path), .allow = access,
-		.origin = { origin, origin, origin },
+		.origin = { strdup(origin), strdup(origin), strdup(origin) },
 		.exists = exists,
 		.is_dir = exists && S_ISDIR(st.st_mode),
 	};
-	if (!v[c->n_rules].path || !v[c->n_rules].shown) {
-		free(v[c->n_rules].path);
-		free(v[c->n_rules].shown);
+	struct crule *n = &v[c->n_rules];
+	if (!n->path || !n->shown || !n->origin[0] || !n->origin[1] || !n->origin[2]) {
+		free(n->path);
+		free(n->shown);
+		for (int b = 0; b < 3; b++)
+			free(n->origin[b]);
 		return -ENOMEM;
 	}
 	c->n_rules++;

@@ -83,8 +83,9 @@ struct crule {
 	char *path;  /* canonical: symlinks resolved where the path exists */
 	char *shown; /* after variable expansion, before symlink resolution */
 	uint32_t allow, deny, ask; /* disjoint access masks */
-	const char *origin[3];     /* per access bit: the rule that set it (borrowed from raw) */
-	const char *group;
+	char *origin[3];           /* per access bit: the rule that set it (owned: the compiled
+				    * policy outlives the one it was compiled from) */
+	char *group;               /* owned */
 	bool exists, is_dir;
 };
 

@@ -621,6 +621,18 @@ static void read_cmdline(pid_t pid, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/* The group of the rule that puts path to a person ("home", "secrets"...), or NULL. */
+static const char *supervisor_rule_group(struct supervisor *s, const char *path, uint32_t access)
+{
+	for (uint32_t bit = 1; bit <= AIRLOCK_ACCESS_EXEC; bit <<= 1) {
+		uint32_t effect;
+		const struct crule *cr = (access & bit) ? policy_decide(s->policy, path, bit, &effect) : NULL;
+		if (cr && cr->group)
+			return cr->group;
+	}
+	return NULL;
+}
+
 static void *approval_main(void *arg)
 {
 	struct pending *p = arg;
@@ -640,6 +652,7 @@ static void *approval_main(void *arg)
 		.path = p->path,
 		.access = p->access,
 		.session = s->session,
+		.group = supervisor_rule_group(s, p->path, p->access),
 	};
 	supervisor_consult(s, &rq, &ans);
 	/*
@@ -789,6 +802,7 @@ static void consult_tty(struct supervisor *s, const struct approval_request *rq,
 	snprintf(it->op, sizeof(it->op), "%s", rq->operation);
 	snprintf(it->path, sizeof(it->path), "%s", rq->path);
 	snprintf(it->cmdline, sizeof(it->cmdline), "%s", rq->cmdline ? rq->cmdline : "");
+	snprintf(it->rule_group, sizeof(it->rule_group), "%s", rq->group ? rq->group : "");
 	read_comm(rq->pid, it->comm, sizeof(it->comm));
 
 	pthread_mutex_lock(&t->lock);

@@ -57,6 +57,7 @@ struct tty_item {
 	char path[PATH_MAX];
 	char cmdline[1024];
 	char comm[32];
+	char rule_group[64];         /* of the rule that asks, "" if none */
 	uint32_t access;
 	bool taken, done;
 	bool host;                   /* given to the host's approver callback */

@@ -144,6 +144,7 @@ bool tty_approve_pending(struct supervisor *s, int in_fd, int out_fd, unsigned t
 			.tag = s->tty.tag, .pid = it->pid, .comm = it->comm, .cmdline = it->cmdline,
 			.operation = it->op, .path = it->path, .access = it->access, .directory = dir,
 			.more = more, .offer_always = s->tty.always_file != NULL, .columns = ws.ws_col,
+			.group = it->rule_group[0] ? it->rule_group : NULL,
 		};
 		char why[64] = "";
 		enum prompt_choice c = prompt_ask(in_fd, out_fd, s->cancel_fd, timeout_ms, &view, why,

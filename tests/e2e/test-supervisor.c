@@ -67,6 +67,22 @@ TEST(grant_survives_exec_and_is_remembered)
 	ASSERT_CONTAINS(log, "\"cmdline\":\"cat ");
 }
 
+/* The approver learns the group of the rule that asks (a profile's label for it), from a
+ * compiled policy that outlived the one it was compiled from. */
+TEST(approver_gets_the_rule_group)
+{
+	setup();
+	make_approver("{\"decision\": \"deny\"}");
+	const char *prof = e2e_path("%s/p.json", f.root);
+	e2e_write_file(prof, "{\"extends\": \"default\", \"filesystem\": [{\"path\": \"$HOME/notes\", "
+			     "\"ask\": \"rw\", \"group\": \"personal notes\"}]}", 0644);
+	ASSERT_NE(0, e2e_airlock(&r, "run", "-p", prof, "--approve-cmd", approver, "--", "cat",
+				 e2e_path("%s/n.txt", NOTES)));
+	char log[65536];
+	ASSERT_EQ(0, e2e_read_file(asked, log, sizeof(log)));
+	ASSERT_CONTAINS(log, "\"group\":\"personal notes\"");
+}
+
 TEST(ask_without_approver_denies_and_says_how)
 {
 	setup();
