@@ -17,9 +17,9 @@ int dirs_config(char *buf, size_t size);
 int dirs_state(char *buf, size_t size);
 int dirs_runtime(char *buf, size_t size);
 
-/* All three, normalised, and other users' session directories that exist (/tmp/airlock-*,
- * /run/user/<uid>/airlock: a root-run sandbox would pass their permissions). Never an empty
- * list. Free with strv_free(). */
+/* All three, normalised, and, when running as root, other users' session directories that exist
+ * (/tmp/airlock-<uid>, /run/user/<uid>/airlock: a root-run sandbox would pass their
+ * permissions). Never an empty list. Free with strv_free(). */
 int dirs_protected(char ***ret);
 
 /* Open the directory path (creating it 0700 with its parents if create), and refuse it
