@@ -349,6 +349,8 @@ static uint64_t emit_lines(struct audit *a, struct strbuf *b, const size_t *ends
 	return lost;
 }
 
+static void prune_old(int dirfd, int keep_fd);
+
 static void *writer_main(void *arg)
 {
 	struct audit *a = arg;
@@ -356,6 +358,9 @@ static void *writer_main(void *arg)
 	size_t ends[AUDIT_BATCH];
 	struct strbuf b = { 0 };
 
+	/* Old trails go on this thread, not on the way to the command's start. */
+	if (a->dirfd >= 0 && a->fd >= 0)
+		prune_old(a->dirfd, a->fd);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		while ((a->n == 0 || a->hold) && !a->stop)
@@ -656,7 +661,6 @@ int audit_open_session(const char *dir, const char *session_id, uint64_t max_byt
 	_cleanup_close_ int fd = open_log_at(dirfd, name, 0, &size);
 	if (fd < 0)
 		return fd;
-	prune_old(dirfd, fd);
 	return audit_start(TAKE_FD(fd), TAKE_FD(dirfd), TAKE_PTR(session), size, max_bytes, keep,
 			   AUDIT_QUEUE_DEFAULT, ret);
 }

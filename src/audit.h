@@ -75,7 +75,8 @@ int audit_dir_for_user(char *buf, size_t size);
  * The fresh file is created (as "<id>.new.jsonl") before anything is renamed, so a failure to
  * create it changes nothing.
  *
- * Pruning. After opening, every regular file in dir whose name ends in ".jsonl" and whose
+ * Pruning. The writer thread, before its first line (not on the way to the command's start),
+ * removes every regular file in dir whose name ends in ".jsonl" and whose
  * mtime is more than AUDIT_PRUNE_AGE_DAYS days old is removed (best effort: errors are
  * ignored; symlinks and other non-regular files are left alone; the file just opened is
  * never removed).
