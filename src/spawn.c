@@ -373,6 +373,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_strv_free_ char **own_env = NULL;
+	_cleanup_free_ char *trail = NULL;
 	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF,
 			    pidfd = -EBADF, sdk_parent = -EBADF, sdk_child = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
@@ -395,6 +396,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		r = audit_dir_for_user(dir, sizeof(dir));
 		if (r == 0)
 			r = audit_open_session(dir, sb->sup.session, 0, 0, &sb->sup.audit);
+		if (r == 0)
+			trail = path_join(dir, sb->sup.session);
 		if (r < 0) {
 			sandbox_log(sb, AIRLOCK_LOG_WARNING, "no audit trail for this session: %s",
 				    strerror(-r));
@@ -698,6 +701,14 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	/* The trail's last lines, to the file and to whoever follows it, before the control
 	 * channel (and its followers) goes. */
 	sb->sup.audit = audit_close(sb->sup.audit);
+	if (trail) {
+		/* A session that decided nothing beyond the floor leaves no empty trail behind. */
+		struct stat st;
+		_cleanup_free_ char *file = NULL;
+		if (asprintf(&file, "%s.jsonl", trail) >= 0 && lstat(file, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(file);
+	}
 	sb->control = control_stop(sb->control);
 	*ret_status = status_code(status);
 	r = 0;
