@@ -435,7 +435,7 @@ int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode)
 /* ---- open ---- */
 
 int broker_open_target(struct supervisor *s, const struct target *t, uint64_t flags, uint64_t mode,
-		       uint32_t access, pid_t tid, const char **ret_refused)
+		       uint32_t access, pid_t tid, uid_t expect_uid, const char **ret_refused)
 {
 	/* Invariant 7: never open devices, FIFOs or sockets for the sandbox (an O_PATH fd does
 	 * no I/O, and its re-opens are checked by the kernel). */
@@ -450,8 +450,16 @@ int broker_open_target(struct supervisor *s, const struct target *t, uint64_t fl
 	uid_t uid;
 	gid_t gid;
 	bool creating = !t->exists && (flags & O_CREAT);
-	if (creating)
+	if (creating) {
 		take_on_identity(tid, &uid, &gid);
+		/* The requester as its connection knew it (the SDK): a pid that now names another
+		 * process creates nothing. */
+		if (expect_uid != (uid_t)-1 && uid != expect_uid) {
+			drop_identity();
+			*ret_refused = "identity";
+			return -EACCES;
+		}
+	}
 	/* Truncate only after checking what we opened; never block opening. */
 	int fd = openat2_leaf(t, opath ? O_PATH | (flags & O_DIRECTORY)
 				       : (flags & ~(uint64_t)(O_TRUNC | O_CLOEXEC)) | O_NONBLOCK, mode);
@@ -576,7 +584,7 @@ static void do_open(struct call *c, const struct layout *l)
 	}
 
 	const char *refused = NULL;
-	int fd = broker_open_target(c->s, &t, flags, mode, access, c->tid, &refused);
+	int fd = broker_open_target(c->s, &t, flags, mode, access, c->tid, (uid_t)-1, &refused);
 	if (fd < 0) {
 		if (refused)
 			deny(c, t.path, access, refused, -fd);

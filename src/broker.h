@@ -67,11 +67,12 @@ void drop_identity(void);
 int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode);
 
 /* Open t's object for the sandbox with its flags and mode (O_TRUNC applied after the checks):
- * never a device, FIFO or socket; a file it creates gets the requester's (tid) umask and ids;
+ * never a device, FIFO or socket; a file it creates gets the requester's (tid) umask and ids
+ * (which must be expect_uid unless that is (uid_t)-1);
  * what was opened must still be t's object and not a denied inode. Returns an fd, or -errno;
  * *ret_refused names why ("not-a-file", "changed") when the refusal is a policy decision. */
 int broker_open_target(struct supervisor *s, const struct target *t, uint64_t flags, uint64_t mode,
-		       uint32_t access, pid_t tid, const char **ret_refused);
+		       uint32_t access, pid_t tid, uid_t expect_uid, const char **ret_refused);
 
 /* sockets.c */
 void do_socket(struct call *c);

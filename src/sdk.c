@@ -165,7 +165,7 @@ static int sdk_open(struct sdk_conn *k, const struct proto_msg *m, int *ret_fd, 
 	if (r < 0)
 		goto out;
 	const char *refused = NULL;
-	int fd = broker_open_target(s, &t, flags, mode, access, k->pid, &refused);
+	int fd = broker_open_target(s, &t, flags, mode, access, k->pid, k->uid, &refused);
 	if (fd < 0) {
 		r = fd;
 		if (refused) {
