@@ -669,6 +669,41 @@ TEST(directory_answer_settles_only_what_was_shown)
 	ASSERT_EQ(-1, access(e2e_path("%s/b", d), F_OK));
 }
 
+/* A file the SDK creates is the client's: its umask, its user; never inside a secret. */
+TEST(sdk_create)
+{
+	struct session s;
+	struct e2e_result r;
+	char script[PATH_MAX * 4];
+	setup();
+	const char *c = e2e_path("%s/sdk-client", helpers);
+	fmt(script, sizeof(script),
+	    "umask 077; '%1$s' create '%2$s/notes/new.txt'; : > ready; "
+	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
+	    "'%1$s' create '%2$s/notes/new.txt'; '%1$s' create '%2$s/notes/new.txt'; "
+	    "'%1$s' create '%2$s/.ssh/planted'; true",
+	    c, f.home);
+	start(&s, script, NULL);
+	find_id(&s);
+	wait_for("ready");
+	e2e_airlock_expect(&r, 0, "grant", s.id, e2e_path("%s/notes", f.home), "--write");
+	put("go", "");
+	ASSERT_EQ(0, finish(&s));
+	char want[PATH_MAX * 2];
+	fmt(want, sizeof(want), "error: create: %s/notes/new.txt needs approval and no approver is set\n"
+	    "error: create: File exists\nerror: create: denied by rule\n", f.home);
+	if (strcmp(s.r.out, want) != 0)
+		FAIL("got:\n%s\nwanted:\n%s\nstderr: %s", s.r.out, want, s.r.err);
+	struct stat st;
+	ASSERT_EQ(0, stat(e2e_path("%s/notes/new.txt", f.home), &st));
+	ASSERT_EQ(0600, st.st_mode & 0777);
+	ASSERT_EQ(geteuid(), st.st_uid);
+	char buf[64];
+	ASSERT_EQ(0, e2e_read_file(e2e_path("%s/notes/new.txt", f.home), buf, sizeof(buf)));
+	ASSERT_STREQ("created\n", buf);
+	ASSERT_EQ(-1, access(e2e_path("%s/.ssh/planted", f.home), F_OK));
+}
+
 TEST(sdk_outside_a_session)
 {
 	struct e2e_result r;

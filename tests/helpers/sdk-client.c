@@ -5,6 +5,8 @@
  *   sdk-client redeem-exec TOKEN CMD..  redeem, then exec CMD (which opens what it likes)
  *   sdk-client redeem-append TOKEN PATH redeem, then append a line to PATH with a plain open()
  *   sdk-client connect PATH             connect a SOCK_SEQPACKET socket to PATH: "ok" or the errno
+ *   sdk-client create PATH              create PATH through the supervisor (O_EXCL, mode 0666 less
+ *                                       the umask), write a line to it
  *   sdk-client open PATH                open PATH through the supervisor, print it
  *   sdk-client query PATH r|w|x         print allowed / denied / ask
  *   sdk-client available                exit 0 in a session, 3 outside
@@ -255,6 +257,14 @@ int main(int argc, char **argv)
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			return printf("%s\n", strerrorname_np(errno)), 0;
 		return printf("ok\n"), 0;
+	}
+	if (!strcmp(cmd, "create") && argc == 3) {
+		int fd = airlock_client_open(argv[2], O_WRONLY | O_CREAT | O_EXCL, 0666);
+		if (fd < 0)
+			return refused("create", fd);
+		int ok = write(fd, "created\n", 8) == 8;
+		close(fd);
+		return ok ? 0 : 1;
 	}
 	if (!strcmp(cmd, "open") && argc == 3) {
 		int fd = airlock_client_open(argv[2], O_RDONLY, 0);
