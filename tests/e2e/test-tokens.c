@@ -414,19 +414,20 @@ TEST(sdk_protocol_hostile_clients)
 	char fddir[64];
 	fmt(fddir, sizeof(fddir), "/proc/%d/fd", (int)s.pid);
 	int before = 0, after = -1;
+	/* airlock makes itself non-dumpable, so only root can count its fds: as another user the
+	 * hostile clients still run and the supervisor must stay healthy. */
 	DIR *d = opendir(fddir);
-	if (!d) {
-		kill(s.pid, SIGTERM);
-		finish(&s);
-		SKIP("cannot read %s (%m)", fddir);
-	}
-	for (struct dirent *de; (de = readdir(d));)
+	bool counted = d != NULL;
+	if (!counted)
+		printf("# not comparing the supervisor's fds: cannot read %s (%s)\n", fddir, strerror(errno));
+	for (struct dirent *de; d && (de = readdir(d));)
 		before++;
-	closedir(d);
+	if (d)
+		closedir(d);
 	put("go", "");
 	wait_for("done");
 	/* Connection threads close their fds as their clients go: wait (bounded) for it. */
-	for (int i = 0; i < 500 && after != before; i++) {
+	for (int i = 0; counted && i < 500 && after != before; i++) {
 		usleep(10000);
 		after = 0;
 		d = opendir(fddir);
@@ -439,7 +440,8 @@ TEST(sdk_protocol_hostile_clients)
 	ASSERT_EQ(0, finish(&s));
 	if (!strstr(s.r.out, "healthy\n") || strstr(s.r.out, "unhealthy"))
 		FAIL("hostile clients: %s\nstderr: %s", s.r.out, s.r.err);
-	ASSERT_EQ(before, after);
+	if (counted)
+		ASSERT_EQ(before, after);
 }
 
 /* airlock log -f: a running session's decisions as they happen; ends with the session. */
