@@ -22,8 +22,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "cleanup.h"
 #include "notify.h"
@@ -78,6 +80,9 @@ static const struct layout layouts[] = {
 	{ SYS_lchown, OP_CHOWN, "chown", NONE, 0, NONE, NONE, NONE, NONE, 1, AT_SYMLINK_NOFOLLOW },
 	{ SYS_fchownat, OP_CHOWN, "chown", 0, 1, NONE, NONE, 4, NONE, 2, 0 },
 	{ SYS_utimensat, OP_UTIMENS, "utimes", 0, 1, NONE, NONE, 3, NONE, 2, 0 },
+	{ SYS_utime, OP_UTIMENS, "utimes", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
+	{ SYS_utimes, OP_UTIMENS, "utimes", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
+	{ SYS_futimesat, OP_UTIMENS, "utimes", 0, 1, NONE, NONE, NONE, NONE, 2, 0 },
 	{ SYS_connect, OP_CONNECT, "connect", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
 	{ SYS_bind, OP_BIND, "bind", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
 };
@@ -632,11 +637,31 @@ static void do_simple(struct call *c, const struct layout *l)
 	int flags = l->fixed_flags;
 	if (l->flags != NONE)
 		flags |= arg_int(req, l->flags);
-	/* utimensat's times: read with the path, before the request is checked to pend. */
+	/* The times: read with the path, before the request is checked to pend; utime's
+	 * utimbuf (seconds) and utimes' timevals (microseconds) become utimensat's timespecs. */
 	struct timespec ts[2];
 	bool now = true;
-	if (c->kind == OP_UTIMENS && req->data.args[2] != 0) {
-		if (mem_read(c->tid, req->data.args[2], ts, sizeof(ts)) < 0)
+	if (c->kind == OP_UTIMENS && req->data.args[l->extra] != 0) {
+		uint64_t at = req->data.args[l->extra];
+		int r = 0;
+		if (l->nr == SYS_utimensat) {
+			r = mem_read(c->tid, at, ts, sizeof(ts));
+		} else if (l->nr == SYS_utime) {
+			struct utimbuf ub;
+			r = mem_read(c->tid, at, &ub, sizeof(ub));
+			ts[0] = (struct timespec){ ub.actime, 0 };
+			ts[1] = (struct timespec){ ub.modtime, 0 };
+		} else {
+			struct timeval tv[2];
+			r = mem_read(c->tid, at, tv, sizeof(tv));
+			for (int i = 0; i < 2 && r >= 0; i++) {
+				/* utimes(2): microseconds out of range are EINVAL. */
+				if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+					return answer_error(c, EINVAL);
+				ts[i] = (struct timespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+			}
+		}
+		if (r < 0)
 			return answer_error(c, EFAULT);
 		now = false;
 	}

@@ -221,10 +221,10 @@ static const struct sysref unsupervised_xattr[] = {
 	SYS_NEW(removexattrat, 466),
 	SYS_NEW(file_setattr, 469),
 };
-static const struct sysref unsupervised_times[] = {
+/* The legacy time calls, which always name a path: performed by the supervisor like utimensat. */
+static const struct sysref path_times[] = {
 	SYS(utime),
 	SYS(utimes),
-	SYS(futimesat),
 };
 
 static const uint32_t clone_ns_flags[] = {
@@ -463,10 +463,15 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 			      ELEMENTSOF(unsupervised_xattr));
 		if (r < 0)
 			return r;
-		r = rule_each(ctx, eperm, unsupervised_times, ELEMENTSOF(unsupervised_times));
+		r = rule_each(ctx, SCMP_ACT_NOTIFY, path_times, ELEMENTSOF(path_times));
 		if (r < 0)
 			return r;
+		/* utimensat and futimesat with a NULL path act on the dirfd itself: the fd form. */
 		r = rule1(ctx, SCMP_ACT_NOTIFY, "utimensat",
+			  SCMP_CMP64(.arg = 1, .op = SCMP_CMP_NE, .datum_a = 0));
+		if (r < 0)
+			return r;
+		r = rule1(ctx, SCMP_ACT_NOTIFY, "futimesat",
 			  SCMP_CMP64(.arg = 1, .op = SCMP_CMP_NE, .datum_a = 0));
 		if (r < 0)
 			return r;

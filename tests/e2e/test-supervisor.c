@@ -15,6 +15,19 @@ static struct e2e_fixture f;
 static struct e2e_result r;
 static char approver[PATH_MAX], asked[PATH_MAX];
 
+/* The directory part of a path (a fresh buffer of a small ring). */
+static const char *dirname_of(const char *path)
+{
+	static char buf[4][PATH_MAX];
+	static unsigned slot;
+	char *b = buf[slot++ % 4];
+	snprintf(b, PATH_MAX, "%s", path);
+	char *slash = strrchr(b, '/');
+	if (slash && slash != b)
+		*slash = '\0';
+	return b;
+}
+
 /* An approver that answers `answer` (printf format; %s is the requested path) and appends each
  * request to the log, one per line. */
 static void make_approver(const char *answer)
@@ -148,6 +161,39 @@ TEST(write_operations_approved)
 	ASSERT_EQ(0, lstat(e2e_path("%s/p", NOTES), &st));
 	ASSERT_TRUE(S_ISFIFO(st.st_mode));
 	ASSERT_NE(0, access(e2e_path("%s/s", NOTES), F_OK));
+}
+
+/* The legacy time calls (utime, utimes) are performed by the supervisor on the resolved object
+ * where a grant allows writing, and refused where nothing does or a deny rule says no. */
+TEST(legacy_time_calls_brokered)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	const char *probe = e2e_helper("probe"), *n = e2e_path("%s/n.txt", NOTES);
+	char script[PATH_MAX * 4];
+	snprintf(script, sizeof(script), "'%1$s' utime-old '%2$s/n.txt' 1000000; "
+		 "'%1$s' utimes-old '%2$s/m.txt' 2000000; '%1$s' utime-old '%3$s' 5; "
+		 "'%1$s' utime-old '%2$s' 5",
+		 probe, NOTES, f.secret);
+	e2e_write_file(e2e_path("%s/m.txt", NOTES), "m\n", 0644);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", e2e_path("%s", dirname_of(probe)), "--ask",
+				 e2e_path("%s:rw", NOTES), "--approve-cmd", approver, "--", "sh", "-c", script));
+	/* The rule's own directory is never changed (EPERM, as for chmod). */
+	ASSERT_STREQ("ok\nok\nEACCES\nEPERM\n", r.out);
+	struct stat st;
+	ASSERT_EQ(0, stat(n, &st));
+	ASSERT_EQ(1000000, (long)st.st_mtime);
+	ASSERT_EQ(0, stat(e2e_path("%s/m.txt", NOTES), &st));
+	ASSERT_EQ(2000000, (long)st.st_mtime);
+	ASSERT_EQ(500000000, st.st_mtim.tv_nsec);
+	ASSERT_EQ(0, stat(f.secret, &st));
+	ASSERT_NE(5, (long)st.st_mtime);
+	/* Without an approver: nothing. */
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", e2e_path("%s", dirname_of(probe)), "--ask", NOTES,
+				 "--", probe, "utime-old", n, "7"));
+	ASSERT_STREQ("EACCES\n", r.out);
+	ASSERT_EQ(0, stat(n, &st));
+	ASSERT_EQ(1000000, (long)st.st_mtime);
 }
 
 TEST(write_operations_denied)

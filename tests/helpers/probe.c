@@ -18,6 +18,7 @@
  *	probe rename A B | exchange A B (RENAME_EXCHANGE) | link A B | symlink TARGET LINK
  *	probe mkfifo PATH
  *	probe chmod PATH MODE | chown PATH UID GID | truncate PATH LEN | utime PATH
+ *	probe utime-old PATH SECS | utimes-old PATH SECS   utime(2) / utimes(2): both times SECS
  *	probe setxattr PATH NAME VALUE
  *	probe exec PATH [ARGS...]       fork + execv, output discarded; "ok" if the exec happened
  *	probe run PATH [ARGS...]        execv in place (prints only on failure)
@@ -49,11 +50,14 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
+#include <utime.h>
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -404,6 +408,16 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "utime") == 0) {
 		NEED(1);
 		return report(utimensat(AT_FDCWD, a[0], NULL, 0));
+	}
+	if (strcmp(cmd, "utime-old") == 0) {
+		NEED(2);
+		struct utimbuf ub = { parse_long(a[1], 10), parse_long(a[1], 10) };
+		return report((int)syscall(SYS_utime, a[0], &ub));
+	}
+	if (strcmp(cmd, "utimes-old") == 0) {
+		NEED(2);
+		struct timeval tv[2] = { { parse_long(a[1], 10), 500000 }, { parse_long(a[1], 10), 500000 } };
+		return report((int)syscall(SYS_utimes, a[0], tv));
 	}
 	if (strcmp(cmd, "setxattr") == 0) {
 		NEED(3);

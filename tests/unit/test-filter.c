@@ -608,6 +608,26 @@ TEST(zero_args_sweep)
 }
 
 
+/* Supervised: the path forms of the time calls go to the supervisor (it performs them), the
+ * fd forms (a NULL path) stay the kernel's; path xattr changes are refused as unsupported. */
+TEST(supervised_times_and_xattrs)
+{
+	const uint32_t notify = SECCOMP_RET_USER_NOTIF;
+	const struct sim_case cases[] = {
+		CASE(SYS_utime, notify, 0x1000, 0),
+		CASE(SYS_utimes, notify, 0x1000, 0),
+		CASE(SYS_futimesat, notify, 3, 0x1000, 0),
+		CASE(SYS_futimesat, ALLOW, 3, 0, 0),
+		CASE(SYS_futimesat, notify, 3, HI(1), 0), /* a pointer: all 64 bits */
+		CASE(SYS_utimensat, notify, (uint64_t)AT_FDCWD, 0x1000, 0, 0),
+		CASE(SYS_utimensat, ALLOW, 3, 0, 0, 0),
+		CASE(SYS_setxattr, ERRNO(ENOTSUP), 0x1000, 0x2000),
+		CASE(SYS_fsetxattr, ALLOW, 3, 0x1000, 0x2000, 1, 0),
+	};
+	struct filter_opts o = { .notify = true };
+	run_cases(&o, cases, ELEMENTSOF(cases));
+}
+
 /* The programs compiled at build time are exactly what libseccomp makes of the same switches
  * now; a pid to protect is never prebuilt. */
 TEST(prebuilt_programs_match_a_fresh_compile)
