@@ -48,6 +48,14 @@ static unsigned harness_ntests;
 static int harness_failed_expect;
 static int harness_report_fd = -1;
 
+/* Where tests make their scratch directories: the runner's private directory (removed when the
+ * run ends), else /tmp. */
+static inline const char *test_tmpdir(void)
+{
+	const char *t = getenv("AIRLOCK_TEST_TMP");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
 static inline void harness_register(const char *name, void (*fn)(void), unsigned timeout_s)
 {
 	if (harness_ntests >= HARNESS_MAX_TESTS) {

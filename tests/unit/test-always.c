@@ -18,7 +18,7 @@ static char root[256], file[600], home[400], target[600];
 
 static void setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/airlock-always-XXXXXX");
+	snprintf(root, sizeof(root), "%s/airlock-always-XXXXXX", test_tmpdir());
 	ASSERT_TRUE(mkdtemp(root));
 	snprintf(home, sizeof(home), "%s/home", root);
 	ASSERT_EQ(0, mkdir(home, 0755));

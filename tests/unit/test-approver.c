@@ -34,7 +34,7 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/airlock-approver-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/airlock-approver-XXXXXX", test_tmpdir());
 	ASSERT_TRUE(mkdtemp(dir));
 	ASSERT_EQ(0, setenv("T", dir, 1));
 	/* A test that crashes an approver must not leave core files behind. */

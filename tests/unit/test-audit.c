@@ -40,7 +40,7 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/airlock-audit-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/airlock-audit-XXXXXX", test_tmpdir());
 	ASSERT_TRUE(mkdtemp(dir));
 	snprintf(logpath, sizeof(logpath), "%s/audit.jsonl", dir);
 }

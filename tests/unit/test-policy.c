@@ -26,7 +26,7 @@ static void mk(const char *rel, bool dir)
 /* root/home/{.ssh/id_rsa, docs/d, proj/{.env, src/main.c}, link -> .ssh} */
 static void tree(void)
 {
-	snprintf(root, sizeof(root), "/tmp/airlock-policy-XXXXXX");
+	snprintf(root, sizeof(root), "%s/airlock-policy-XXXXXX", test_tmpdir());
 	ASSERT_TRUE(mkdtemp(root));
 	mk("home", true);
 	mk("home/.ssh", true);

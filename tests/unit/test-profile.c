@@ -12,7 +12,7 @@ static char tmpdir[256];
 
 static void setup_dir(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airlock-unit-XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/airlock-unit-XXXXXX", test_tmpdir());
 	if (!mkdtemp(tmpdir))
 		FAIL("mkdtemp: %m");
 	/* User profiles are looked up here; keep the real user's out of the tests. */
