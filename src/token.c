@@ -21,6 +21,7 @@
 
 #include "airlock/airlock.h"
 #include "cleanup.h"
+#include "grants.h"
 #include "util.h"
 
 #define TOKEN_PREFIX "alk1_"
@@ -59,13 +60,6 @@ struct token_table {
 	struct token_rec *v; /* v[0..n), mint order */
 	size_t n, v_alloc, cap;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static bool rec_expired(const struct token_rec *r, uint64_t now)
 {
@@ -306,7 +300,7 @@ int token_mint(struct token_table *t, const char *path, dev_t dev, ino_t ino, ui
 	_cleanup_free_ char *copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	uint64_t now = now_ns();
+	uint64_t now = grant_now_ns();
 	uint64_t expires = 0;
 	if (ttl_ns)
 		expires = ttl_ns > UINT64_MAX - now ? UINT64_MAX : now + ttl_ns;
@@ -412,7 +406,7 @@ int token_redeem(struct token_table *t, const char *text, uint32_t want_access,
 
 	pthread_mutex_lock(&t->lock);
 	struct token_rec *rec = verify(t, id, mac);
-	uint64_t now = now_ns();
+	uint64_t now = grant_now_ns();
 	/*
 	 * Only a holder of a genuine token gets past here, so the distinct errors below tell the
 	 * sandbox nothing it did not already know. The subset check comes last and consumes no
@@ -477,7 +471,7 @@ int token_list(struct token_table *t, struct token_info **ret, size_t *ret_n)
 	if (!t || !ret || !ret_n)
 		return -EINVAL;
 	pthread_mutex_lock(&t->lock);
-	uint64_t now = now_ns();
+	uint64_t now = grant_now_ns();
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++)
 		n += !rec_dead(&t->v[i], now);
