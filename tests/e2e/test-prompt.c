@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "e2e.h"
+#include "tmux.h"
 
 #define HEADER "┌ airlock ⟦"
 #define CHOICES "│   [o]nce"
@@ -49,22 +50,7 @@ static char *shquote(const char *s)
 	return q;
 }
 
-static int tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int tmux(const char *fmt, ...)
-{
-	char *args = NULL, *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&args, fmt, ap) < 0)
-		FAIL("out of memory");
-	va_end(ap);
-	if (asprintf(&cmd, "tmux -S '%s' %s >/dev/null 2>&1", sock, args) < 0)
-		FAIL("out of memory");
-	int r = system(cmd);
-	free(args);
-	free(cmd);
-	return r;
-}
+#define tmux(...) tmux_run(sock, __VA_ARGS__)
 
 /* Named keys (tmux names: Enter, Escape, C-d). */
 static void keys(const char *names)
@@ -247,15 +233,12 @@ static void answer(const char *key)
 
 static void setup(void)
 {
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
+	if (!tmux_available())
 		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
 	e2e_fixture_setup(&f);
 	snprintf(sock, sizeof(sock), "%s/tmux.sock", f.root);
 	snprintf(rawlog, sizeof(rawlog), "%s/raw.log", f.root);
-	unsetenv("TMUX");
-	/* tmux runs the pane's command with $SHELL, or else the user's login shell, which for
-	 * accounts like nobody is nologin: name a real shell. */
-	setenv("SHELL", "/bin/sh", 1);
+	tmux_prepare();
 }
 
 /*

@@ -6,50 +6,13 @@
 #include <sys/stat.h>
 
 #include "e2e.h"
+#include "tmux.h"
 
 static struct e2e_fixture f;
 static char sock[PATH_MAX];
 
-static int tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int tmux(const char *fmt, ...)
-{
-	char *args = NULL, *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&args, fmt, ap) < 0)
-		FAIL("out of memory");
-	va_end(ap);
-	if (asprintf(&cmd, "tmux -S '%s' %s >/dev/null 2>&1", sock, args) < 0)
-		FAIL("out of memory");
-	int r = system(cmd);
-	free(args);
-	free(cmd);
-	return r;
-}
-
-static void capture(char *buf, size_t cap)
-{
-	char cmd[PATH_MAX + 128];
-	snprintf(cmd, sizeof(cmd), "tmux -S '%s' capture-pane -p -S -100 2>/dev/null", sock);
-	FILE *p = popen(cmd, "r");
-	size_t n = p ? fread(buf, 1, cap - 1, p) : 0;
-	buf[n] = '\0';
-	if (p)
-		pclose(p);
-}
-
-/* Wait (bounded) until the pane shows text; fail with the screen otherwise. */
-static void expect_screen(const char *text)
-{
-	static char screen[65536];
-	for (int i = 0; i < 1000; i++) {
-		capture(screen, sizeof(screen));
-		if (strstr(screen, text))
-			return;
-		usleep(10000);
-	}
-	FAIL("the terminal never showed \"%s\"; it shows:\n%s", text, screen);
-}
+#define tmux(...) tmux_run(sock, __VA_ARGS__)
+#define expect_screen(text) tmux_expect(sock, text)
 
 static void wait_file(const char *path)
 {
@@ -60,14 +23,11 @@ static void wait_file(const char *path)
 
 TEST(interactive_bash_with_job_control)
 {
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
+	if (!tmux_available())
 		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
 	e2e_fixture_setup(&f);
 	snprintf(sock, sizeof(sock), "%s/tmux.sock", f.root);
-	unsetenv("TMUX");
-	/* tmux runs the pane's command with $SHELL, or else the user's login shell, which for
-	 * accounts like nobody is nologin: name a real shell. */
-	setenv("SHELL", "/bin/sh", 1);
+	tmux_prepare();
 
 	/* The outer shell records the terminal's modes before and after airlock. */
 	char *script = NULL;

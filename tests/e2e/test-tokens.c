@@ -48,6 +48,7 @@
 #include <sys/wait.h>
 
 #include "e2e.h"
+#include "tmux.h"
 
 static struct e2e_fixture f;
 static char bindir[PATH_MAX], helpers[PATH_MAX], notes[PATH_MAX];
@@ -497,49 +498,19 @@ TEST(log_follow)
 	ASSERT_TRUE(strstr(trail, notes) != NULL);
 }
 
-static int tmux(const char *sock, const char *format, ...) __attribute__((format(printf, 2, 3)));
-static int tmux(const char *sock, const char *format, ...)
-{
-	char args[PATH_MAX * 2], cmd[PATH_MAX * 3];
-	va_list ap;
-	va_start(ap, format);
-	int n = vsnprintf(args, sizeof(args), format, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(args))
-		FAIL("tmux command too long");
-	fmt(cmd, sizeof(cmd), "tmux -S '%s' %s >/dev/null 2>&1", sock, args);
-	return system(cmd);
-}
-
-static void expect_pane(const char *sock, const char *text)
-{
-	static char screen[65536];
-	char cmd[PATH_MAX + 64];
-	fmt(cmd, sizeof(cmd), "tmux -S '%s' capture-pane -p -S -200 2>/dev/null", sock);
-	for (int i = 0; i < 1000; i++) {
-		FILE *p = popen(cmd, "r");
-		size_t n = p ? fread(screen, 1, sizeof(screen) - 1, p) : 0;
-		screen[n] = '\0';
-		if (p)
-			pclose(p);
-		if (strstr(screen, text))
-			return;
-		usleep(10000);
-	}
-	FAIL("the pane never showed \"%s\"; it shows:\n%s", text, screen);
-}
+#define tmux tmux_run
+#define expect_pane tmux_expect
 
 /* airlock approve from another terminal answers a session that has none. */
 TEST(approve_from_another_terminal)
 {
 	struct session s;
 	char script[PATH_MAX * 2], sock[PATH_MAX];
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
+	if (!tmux_available())
 		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
 	setup();
 	fmt(sock, sizeof(sock), "%s/tmux.sock", f.root);
-	setenv("SHELL", "/bin/sh", 1); /* tmux runs commands with it; nobody's is nologin */
-	unsetenv("TMUX");
+	tmux_prepare();
 	e2e_write_file(e2e_path("%s/notes/m.txt", f.home), "more\n", 0644);
 	fmt(script, sizeof(script),
 	    "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 99; sleep 0.01; done; "
@@ -629,12 +600,11 @@ TEST(directory_answer_settles_only_what_was_shown)
 {
 	struct session s;
 	char script[PATH_MAX * 3], sock[PATH_MAX];
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
+	if (!tmux_available())
 		SKIP("tmux is not installed (scripts/deps.sh test installs it)");
 	setup();
 	fmt(sock, sizeof(sock), "%s/tmux.sock", f.root);
-	setenv("SHELL", "/bin/sh", 1);
-	unsetenv("TMUX");
+	tmux_prepare();
 	const char *d = e2e_path("%s/notes/d", f.home);
 	e2e_mkdir(d, 0755);
 	e2e_write_file(e2e_path("%s/a", d), "a\n", 0644);
