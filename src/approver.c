@@ -38,6 +38,7 @@
 #include "airlock/airlock.h"
 #include "cleanup.h"
 #include "grants.h"
+#include "policy.h"
 #include "util.h"
 
 extern char **environ;
@@ -121,18 +122,6 @@ static int unescape_bytes(const char *s, char **ret)
 	out[o] = '\0';
 	*ret = TAKE_PTR(out);
 	return 0;
-}
-
-static void access_string(uint32_t access, char buf[static 4])
-{
-	size_t i = 0;
-	if (access & AIRLOCK_ACCESS_READ)
-		buf[i++] = 'r';
-	if (access & AIRLOCK_ACCESS_WRITE)
-		buf[i++] = 'w';
-	if (access & AIRLOCK_ACCESS_EXEC)
-		buf[i++] = 'x';
-	buf[i] = '\0';
 }
 
 static int build_request(const struct approval_request *rq, char **ret)

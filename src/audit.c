@@ -48,6 +48,7 @@
 
 #include "airlock/airlock.h"
 #include "cleanup.h"
+#include "policy.h"
 #include "util.h"
 
 #define AUDIT_QUEUE_DEFAULT 4096
@@ -156,15 +157,9 @@ static void append_head(struct strbuf *b, const struct timespec *ts, const char 
 
 static void format_item(struct strbuf *b, const struct audit_item *e, const char *session)
 {
-	char acc[4];
-	size_t i = 0;
-	if (e->access & AIRLOCK_ACCESS_READ)
-		acc[i++] = 'r';
-	if (e->access & AIRLOCK_ACCESS_WRITE)
-		acc[i++] = 'w';
-	if (e->access & AIRLOCK_ACCESS_EXEC)
-		acc[i++] = 'x';
-	acc[i] = '\0';
+	char acc[4] = "";
+	if (e->access)
+		access_string(e->access, acc);
 
 	append_head(b, &e->time, session);
 	sb_printf(b, ",\"pid\":%d,\"comm\":", (int)e->pid);

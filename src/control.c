@@ -32,6 +32,7 @@
 #include "dirs.h"
 #include "grants.h"
 #include "jsonutil.h"
+#include "policy.h"
 #include "prompt.h"
 #include "sandbox.h"
 #include "token.h"
@@ -74,23 +75,6 @@ static int sock_addr(const char *dir, const char *id, struct sockaddr_un *sa)
 	return n < 0 || (size_t)n >= sizeof(sa->sun_path) ? -ENAMETOOLONG : 0;
 }
 
-static int parse_access(const char *s, uint32_t *ret)
-{
-	uint32_t a = 0;
-	for (; s && *s; s++) {
-		switch (*s) {
-		case 'r': a |= AIRLOCK_ACCESS_READ; break;
-		case 'w': a |= AIRLOCK_ACCESS_WRITE; break;
-		case 'x': a |= AIRLOCK_ACCESS_EXEC; break;
-		default: return -EINVAL;
-		}
-	}
-	if (!a)
-		return -EINVAL;
-	*ret = a;
-	return 0;
-}
-
 static json_t *error_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static json_t *error_reply(const char *fmt, ...)
 {
@@ -100,19 +84,6 @@ static json_t *error_reply(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return json_pack("{s:b, s:s}", "ok", 0, "error", buf);
-}
-
-static const char *access_str(uint32_t a, char buf[4])
-{
-	size_t n = 0;
-	if (a & AIRLOCK_ACCESS_READ)
-		buf[n++] = 'r';
-	if (a & AIRLOCK_ACCESS_WRITE)
-		buf[n++] = 'w';
-	if (a & AIRLOCK_ACCESS_EXEC)
-		buf[n++] = 'x';
-	buf[n] = '\0';
-	return buf;
 }
 
 static json_t *escaped_string(const char *s)
@@ -138,13 +109,13 @@ json_t *control_grants_json(struct airlock_sandbox *sb)
 		for (size_t i = 0; i < ng; i++)
 			json_array_append_new(grants, json_pack("{s:I, s:o, s:b, s:s, s:s, s:I}",
 				"id", (json_int_t)g[i].id, "path", escaped_string(g[i].path),
-				"subtree", g[i].subtree, "access", access_str(g[i].access, a),
+				"subtree", g[i].subtree, "access", access_string(g[i].access, a),
 				"origin", g[i].origin, "uses", (json_int_t)g[i].uses));
 	if (token_list(sb->sup.tokens, &t, &nt) == 0)
 		for (size_t i = 0; i < nt; i++)
 			json_array_append_new(tokens, json_pack("{s:I, s:o, s:s, s:I, s:I}",
 				"id", (json_int_t)t[i].id, "path", escaped_string(t[i].path),
-				"access", access_str(t[i].access, a), "uses", (json_int_t)t[i].uses,
+				"access", access_string(t[i].access, a), "uses", (json_int_t)t[i].uses,
 				"uses_left", t[i].uses_max ? (json_int_t)t[i].uses_left : -1));
 	return json_pack("{s:o, s:o}", "grants", grants, "tokens", tokens);
 }
@@ -177,7 +148,7 @@ static json_t *handle(struct control *c, json_t *req)
 		return error_reply("wrong session secret");
 	if (ttl < 0 || uses < 0 || uses > UINT32_MAX)
 		return error_reply("bad ttl_s or uses");
-	if (access && parse_access(access, &a) < 0)
+	if (access && access_parse(access, &a) < 0)
 		return error_reply("bad access \"%s\" (letters r, w, x)", access);
 
 	if (!strcmp(op, "status"))
@@ -251,12 +222,6 @@ static void add_follower(struct control *c, int fd)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static const char *access_word(uint32_t a)
-{
-	static const char *const words[] = { "", "r", "w", "rw", "x", "rx", "wx", "rwx" };
-	return words[a & 7];
-}
-
 
 /* One `airlock approve` client: show it what waits, apply its answers. */
 static void *approver_main(void *arg)
@@ -268,15 +233,14 @@ static void *approver_main(void *arg)
 	atomic_fetch_add(&s->tty.remote, 1);
 	while (!atomic_load(&s->stopping)) {
 		unsigned more = 0;
+		char acc[4];
 		struct tty_item *it = supervisor_prompt_next(s, &more);
 		if (!it) {
 			/* Nothing waits: watch for the client leaving or the session ending. */
-			struct pollfd p[2] = { { a->fd, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
-			if (poll(p, 2, 100) < 0 && errno != EINTR)
+			int ev = poll_or_cancel(a->fd, POLLIN, s->cancel_fd, 100);
+			if (ev < 0 || (ev & (POLLHUP | POLLERR)))
 				break;
-			if (p[1].revents || (p[0].revents & (POLLHUP | POLLERR)))
-				break;
-			if (p[0].revents & POLLIN) {
+			if (ev & POLLIN) {
 				if (recv(a->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
 					break; /* unasked-for answers are ignored; the end is the end */
 			}
@@ -285,15 +249,14 @@ static void *approver_main(void *arg)
 		json_t *msg = json_pack("{s:{s:I, s:i, s:s, s:o, s:s, s:o, s:s, s:i}}", "request",
 					"id", (json_int_t)it->id, "pid", (int)it->pid, "comm", it->comm,
 					"cmdline", escaped_string(it->cmdline), "operation", it->op,
-					"path", escaped_string(it->path), "access", access_word(it->access),
+					"path", escaped_string(it->path), "access", access_string(it->access, acc),
 					"more", (int)more);
 		char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 		json_decref(msg);
 		bool sent = text && send(a->fd, text, strlen(text), MSG_NOSIGNAL) >= 0;
 		free(text);
-		struct pollfd p[2] = { { a->fd, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
 		ssize_t n = -1;
-		if (sent && poll(p, 2, (int)s->approve_timeout_ms) > 0 && !p[1].revents)
+		if (sent && poll_or_cancel(a->fd, POLLIN, s->cancel_fd, (int)s->approve_timeout_ms) > 0)
 			n = recv(a->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 		json_error_t err;
 		json_t *reply = n > 0 ? json_loadb(buf, (size_t)n, 0, &err) : NULL;
@@ -380,8 +343,7 @@ static void serve_one(struct control *c, int fd)
 	if (!buf || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid())
 		return;
 	/* One request, promptly: a client that sends nothing in time is dropped. */
-	struct pollfd p[2] = { { fd, POLLIN, 0 }, { c->sb->sup.cancel_fd, POLLIN, 0 } };
-	if (poll(p, 2, 2000) <= 0 || p[1].revents)
+	if (poll_or_cancel(fd, POLLIN, c->sb->sup.cancel_fd, 2000) <= 0)
 		return;
 	ssize_t n = recv(fd, buf, CONTROL_MAX_MSG + 1, MSG_DONTWAIT | MSG_TRUNC);
 	if (n <= 0)
@@ -427,15 +389,8 @@ static void *serve_main(void *arg)
 static void *control_main(void *arg)
 {
 	struct control *c = arg;
-	int cancel = c->sb->sup.cancel_fd;
 	for (;;) {
-		struct pollfd p[2] = { { c->listen_fd, POLLIN, 0 }, { cancel, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
+		if (poll_or_cancel(c->listen_fd, POLLIN, c->sb->sup.cancel_fd, -1) < 0)
 			break;
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
@@ -845,10 +800,9 @@ int control_approve(const char *prefix, int in_fd, int out_fd, char **ret_error)
 		const char *path = json_string_value(json_object_get(rq, "path"));
 		if (!path)
 			continue;
-		const char *acc = json_string_value(json_object_get(rq, "access")) ?: "";
-		uint32_t a = (strchr(acc, 'r') ? AIRLOCK_ACCESS_READ : 0) |
-			     (strchr(acc, 'w') ? AIRLOCK_ACCESS_WRITE : 0) |
-			     (strchr(acc, 'x') ? AIRLOCK_ACCESS_EXEC : 0);
+		uint32_t a = 0;
+		if (access_parse(json_string_value(json_object_get(rq, "access")) ?: "", &a) < 0)
+			continue; /* not a request this client can show */
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", path);
 		path_to_parent(dir);

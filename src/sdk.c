@@ -260,13 +260,7 @@ static void *conn_main(void *arg)
 	/* Its own fs context: creating a file takes on the requester's umask. */
 	unshare(CLONE_FS);
 	while (buf && !atomic_load(&s->stopping)) {
-		struct pollfd p[2] = { { k->fd, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
+		if (poll_or_cancel(k->fd, POLLIN, s->cancel_fd, -1) < 0)
 			break;
 		struct proto_msg m;
 		int r = proto_recv(k->fd, buf, PROTO_MAX_MSG, &m, NULL, MSG_DONTWAIT);
@@ -351,15 +345,10 @@ static void *acceptor_main(void *arg)
 	char buf[PROTO_HEADER_SIZE + 64];
 
 	while (!atomic_load(&s->stopping)) {
-		struct pollfd p[2] = { { srv->sock, POLLIN, 0 }, { s->cancel_fd, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int ev = poll_or_cancel(srv->sock, POLLIN, s->cancel_fd, -1);
+		if (ev < 0)
 			break;
-		}
-		if (p[1].revents)
-			break;
-		if (p[0].revents & (POLLHUP | POLLERR) && !(p[0].revents & POLLIN))
+		if (ev & (POLLHUP | POLLERR) && !(ev & POLLIN))
 			break; /* every process of the session is gone */
 		struct proto_msg m;
 		int fd = -EBADF;

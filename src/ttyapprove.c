@@ -22,25 +22,19 @@
 #include "cleanup.h"
 #include "grants.h"
 #include "jsonutil.h"
+#include "policy.h"
 #include "prompt.h"
 #include "util.h"
 
 
 int always_save(const char *file, const char *path, uint32_t access, char **ret_rule)
 {
-	char mode[4] = "";
-	size_t n = 0;
-	if (access & AIRLOCK_ACCESS_READ)
-		mode[n++] = 'r';
-	if (access & AIRLOCK_ACCESS_WRITE)
-		mode[n++] = 'w';
-	if (access & AIRLOCK_ACCESS_EXEC)
-		mode[n++] = 'x';
-	mode[n] = '\0';
+	char mode[4];
+	access_string(access, mode);
 	/* A profile path expands $VARIABLES and globs: a rule must name exactly this object, and
 	 * one that exists now, with no symlink on the way (the rule is "exact": a later run
 	 * leaves it out if that changes). Nothing that needs escaping to be shown. */
-	if (!n || path[0] != '/' || !utf8_valid(path) || strpbrk(path, "$*?[~"))
+	if (!(access & AIRLOCK_ACCESS_ALL) || path[0] != '/' || !utf8_valid(path) || strpbrk(path, "$*?[~"))
 		return -EINVAL;
 	struct strbuf shown = { 0 };
 	sb_append_display(&shown, path);

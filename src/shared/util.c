@@ -437,3 +437,18 @@ void path_to_parent(char *path)
 	if (slash)
 		slash[slash == path] = '\0';
 }
+
+int poll_or_cancel(int fd, short events, int cancel_fd, int timeout_ms)
+{
+	for (;;) {
+		struct pollfd p[2] = { { fd, events, 0 }, { cancel_fd, POLLIN, 0 } };
+		int k = poll(p, 2, timeout_ms);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (p[1].revents)
+			return -ECANCELED;
+		return k == 0 ? 0 : p[0].revents;
+	}
+}

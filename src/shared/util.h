@@ -67,6 +67,10 @@ char *path_join(const char *a, const char *b);
 void path_to_parent(char *path);
 /* mkdir -p: create path and its missing parents with mode (existing ones are left as they are). */
 int mkdir_parents(const char *path, mode_t mode);
+/* Wait until fd has one of events, or cancel_fd (an eventfd; -1: none) is readable, or
+ * timeout_ms passes (-1: never); EINTR is retried (with the full timeout again). Returns fd's
+ * revents (> 0), 0 on timeout, -ECANCELED once cancel_fd is readable, or -errno. */
+int poll_or_cancel(int fd, short events, int cancel_fd, int timeout_ms);
 /* Write all of data to fd, retrying on EINTR and waiting (poll, 1 s at a time) on EAGAIN.
  * Returns false on any other error. */
 bool fd_write_all(int fd, const void *data, size_t len);
