@@ -416,6 +416,13 @@ enum verdict supervisor_decide(struct supervisor *s, const char *path, uint32_t 
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
 		      uint32_t access, bool allowed, const char *by, int err, uint64_t latency_us)
 {
+	supervisor_audit_why(s, pid, op, path, access, allowed, by, NULL, err, latency_us);
+}
+
+void supervisor_audit_why(struct supervisor *s, pid_t pid, const char *op, const char *path,
+			  uint32_t access, bool allowed, const char *by, const char *reason, int err,
+			  uint64_t latency_us)
+{
 	if (!s->audit)
 		return;
 	char comm[32] = "", file[64];
@@ -429,8 +436,8 @@ void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const cha
 	}
 	struct audit_event e = {
 		.pid = pid, .comm = comm, .operation = op, .path = path, .access = access,
-		.result = allowed ? "allow" : "deny", .by = by, .error = allowed ? 0 : err,
-		.latency_us = latency_us,
+		.result = allowed ? "allow" : "deny", .by = by, .reason = reason,
+		.error = allowed ? 0 : err, .latency_us = latency_us,
 	};
 	audit_log(s->audit, &e);
 }
@@ -680,7 +687,8 @@ static void *approval_main(void *arg)
 	} else {
 		if (notify_id_valid(s->listener, p->req.id) == 0)
 			notify_fail(s->listener, p->req.id, EACCES);
-		supervisor_audit(s, (pid_t)p->req.pid, p->op, p->path, p->access, false, "approver", EACCES, 0);
+		supervisor_audit_why(s, (pid_t)p->req.pid, p->op, p->path, p->access, false, "approver",
+				     ans.reason[0] ? ans.reason : NULL, EACCES, 0);
 		if (!atomic_load(&s->stopping))
 			supervisor_tell_denied(s, p->op, p->path, p->access, "approver");
 		if (ans.reason[0])

@@ -183,6 +183,10 @@ bool supervisor_consult(struct supervisor *s, const struct approval_request *rq,
 bool supervisor_denied_inode(const struct supervisor *s, const struct stat *st, uint32_t access);
 void supervisor_audit(struct supervisor *s, pid_t pid, const char *op, const char *path,
 		      uint32_t access, bool allowed, const char *by, int err, uint64_t latency_us);
+/* The same with a reason (the approver's, or why none answered; NULL for none). */
+void supervisor_audit_why(struct supervisor *s, pid_t pid, const char *op, const char *path,
+			  uint32_t access, bool allowed, const char *by, const char *reason, int err,
+			  uint64_t latency_us);
 /* The exit report: what was denied beyond the floor, with the flag that would allow each,
  * as text for people and as JSON. Both malloc'd (NULL when nothing was denied). */
 int supervisor_report(struct supervisor *s, char **ret_text, char **ret_json);

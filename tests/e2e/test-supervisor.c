@@ -327,10 +327,12 @@ TEST(audit_trail)
 	ASSERT_NOT_CONTAINS(buf, f.canary);
 }
 
-/* A hostile approver: slow, crashing, garbled. Each is a deny, and the sandbox goes on. */
+/* A hostile approver: slow, crashing, garbled. Each is a deny with its reason in the audit
+ * trail, and the sandbox goes on. */
 TEST(broken_approvers_deny)
 {
 	setup();
+	const char *log = e2e_path("%s/broken.jsonl", f.root);
 	const char *bad[] = {
 		"sleep 30",
 		"kill -SEGV $$",
@@ -344,12 +346,17 @@ TEST(broken_approvers_deny)
 		char script[256];
 		snprintf(script, sizeof(script), "#!/bin/sh\ncat >/dev/null\n%s\n", bad[i]);
 		e2e_write_file(approver, script, 0755);
+		unlink(log);
 		int st = e2e_airlock(&r, "run", "--ask", NOTES, "--approve-cmd", approver, "--approve-timeout",
-				     "1s", "--", "sh", "-c", "cat \"$HOME/notes/n.txt\"; echo went-on");
+				     "1s", "--audit", log, "--", "sh", "-c", "cat \"$HOME/notes/n.txt\"; echo went-on");
 		ASSERT_EQ(0, st);
 		if (strstr(r.out, "note"))
 			FAIL("approver '%s' granted access", bad[i]);
 		ASSERT_CONTAINS(r.out, "went-on");
+		char trail[8192];
+		ASSERT_EQ(0, e2e_read_file(log, trail, sizeof(trail)));
+		if (!strstr(trail, "\"by\":\"approver\"") || !strstr(trail, "\"reason\":\""))
+			FAIL("approver '%s': the audit trail has no reason for the denial:\n%s", bad[i], trail);
 	}
 }
 
