@@ -503,9 +503,14 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 			{ "kill", 0 }, { "tkill", 0 }, { "tgkill", 0 }, { "rt_sigqueueinfo", 0 },
 			{ "rt_tgsigqueueinfo", 0 }, { "pidfd_open", 0 },
 		};
+		/* The session's reaper too (src/reaper.c), whose pid is not known yet: a
+		 * placeholder, set by filter_set_reaper_pid() in the reaper before the fork. */
 		for (size_t i = 0; i < ELEMENTSOF(by_pid); i++) {
 			r = rule1(ctx, eperm, by_pid[i].name,
 				  LOW32_EQ(by_pid[i].arg, (uint32_t)opts->protect_pid));
+			if (r >= 0)
+				r = rule1(ctx, eperm, by_pid[i].name,
+					  LOW32_EQ(by_pid[i].arg, FILTER_REAPER_PID_PLACEHOLDER));
 			if (r < 0)
 				return r;
 		}
@@ -630,6 +635,19 @@ void filter_prog_done(struct sock_fprog *prog)
 	free(prog->filter);
 	prog->filter = NULL;
 	prog->len = 0;
+}
+
+unsigned filter_set_reaper_pid(struct sock_fprog *prog, pid_t pid)
+{
+	unsigned n = 0;
+	for (unsigned short i = 0; prog && i < prog->len; i++) {
+		struct sock_filter *insn = &prog->filter[i];
+		if (insn->code == (BPF_JMP | BPF_JEQ | BPF_K) && insn->k == FILTER_REAPER_PID_PLACEHOLDER) {
+			insn->k = (uint32_t)pid;
+			n++;
+		}
+	}
+	return n;
 }
 
 int filter_install(const struct sock_fprog *prog, unsigned int flags)

@@ -9,6 +9,8 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct filter_opts {
 	bool net_off;       /* only AF_UNIX sockets may be created; TCP Fast Open denied */
@@ -24,6 +26,14 @@ struct filter_opts {
 	int protect_pid;    /* > 0: signals and pidfds aimed at this pid, and kill(-1, ...), get
 			     * EPERM. For kernels without Landlock's signal scope (ABI < 6). */
 };
+
+/* With protect_pid, the pid compared against for the session's reaper until
+ * filter_set_reaper_pid() (above any pid_max, so it matches no process meanwhile). */
+#define FILTER_REAPER_PID_PLACEHOLDER UINT32_C(0x7ffffff0)
+
+/* Replace the reaper's placeholder with pid in a program built with protect_pid; returns how
+ * many comparisons were set. No allocation: safe in a forked child. */
+unsigned filter_set_reaper_pid(struct sock_fprog *prog, pid_t pid);
 
 /* Build the static filter for opts into *ret_prog (its filter array is malloc'd; release it
  * with filter_prog_done()). Uses the program compiled at build time when there is one.

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Launch: fork, set the child up, exec; then relay the terminal, forward signals and reap.
+ * Launch: fork the session's reaper (src/reaper.c), which forks the command; set the command
+ * up, exec; then relay the terminal, forward signals, and end the session through the reaper,
+ * which kills whatever the command left behind (and does so too if airlock dies).
  *
  * Child order, and why:
  *   1. signals back to defaults, own session (setsid): the sandbox gets its own process group
  *      and session, so kill(0), killpg and the terminal's job control never reach airlock.
- *   2. PR_SET_PDEATHSIG(SIGKILL), then check that the parent did not die before it took
- *      effect: if airlock dies, the sandbox dies (fail closed).
+ *   2. PR_SET_PDEATHSIG(SIGKILL), then check that the parent (the reaper) did not die before
+ *      it took effect: if the reaper dies, the command dies (fail closed).
  *   3. the pty slave as controlling terminal and stdio, cwd.
  *   4. no_new_privs (required by both below, and it neutralises setuid binaries), then
  *      Landlock, then seccomp: the filter goes last so it never has to allow the calls that
@@ -43,6 +45,7 @@
 #include "dirs.h"
 #include "env.h"
 #include "ptyrelay.h"
+#include "reaper.h"
 #include "sdk.h"
 #include "ttyapprove.h"
 #include "sandbox.h"
@@ -286,50 +289,46 @@ static int find_command(const struct airlock_sandbox *sb, const char *cmd, char 
 	return r;
 }
 
-/* The pids of our children (we are a subreaper, so orphans of the sandbox land here). */
-static size_t list_children(pid_t *out, size_t cap)
+static void child_start(void *arg)
 {
-	char path[64], buf[4096];
-	size_t n = 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	child_main(arg);
+}
+
+/* One message from the reaper: 1, 0 at end of file, or -errno. */
+static int reaper_read(int fd, struct reaper_msg *m)
+{
+	ssize_t n;
+	do
+		n = recv(fd, m, sizeof(*m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
 		return 0;
-	ssize_t len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	for (char *p = buf; *p && n < cap;) {
-		char *end;
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		out[n++] = (pid_t)v;
-		p = end;
-	}
-	return n;
+	return n == sizeof(*m) ? 1 : -EBADMSG;
 }
 
 /*
- * Kill and reap everything the sandbox left behind. Only the main thread's children are ours
- * to reap: the approvers are children of the threads that run them, and reaping one of those
- * (waitpid(-1)) would steal its exit status.
+ * End the session: the reaper kills everything left of the sandbox, reports the command's
+ * status if it has not yet (*have false), and exits; we reap it. A reaper that died without a
+ * word took the command with it (PR_SET_PDEATHSIG): SIGKILL.
  */
-static void kill_leftovers(pid_t session)
+static void reaper_end(int fd, pid_t reaper, bool *have, int *status)
 {
-	kill(-session, SIGKILL);
-	for (int round = 0; round < 1000; round++) {
-		pid_t pids[256];
-		size_t n = list_children(pids, ELEMENTSOF(pids));
-		if (n == 0)
-			return;
-		for (size_t i = 0; i < n; i++)
-			kill(pids[i], SIGKILL);
-		for (size_t i = 0; i < n; i++)
-			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
-				;
+	shutdown(fd, SHUT_WR);
+	while (!*have) {
+		struct reaper_msg m;
+		int r = reaper_read(fd, &m);
+		if (r <= 0) {
+			*status = SIGKILL;
+			*have = true;
+		} else if (m.kind == REAPER_STATUS) {
+			*status = m.value;
+			*have = true;
+		}
 	}
+	while (waitpid(reaper, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static int status_code(int st)
@@ -375,7 +374,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	_cleanup_strv_free_ char **own_env = NULL;
 	_cleanup_free_ char *trail = NULL;
 	_cleanup_close_ int sfd = -EBADF, rd = -EBADF, wr = -EBADF, lparent = -EBADF, lchild = -EBADF,
-			    pidfd = -EBADF, sdk_parent = -EBADF, sdk_child = -EBADF;
+			    reaper_fd = -EBADF, sdk_parent = -EBADF, sdk_child = -EBADF;
 	struct pty pty = { .master = -1, .slave = -1 };
 	sigset_t block, old;
 	int r, status = 0;
@@ -442,9 +441,6 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		r = sandbox_error(sb, negative_errno(), "signalfd: %m");
 		goto out_mask;
 	}
-	/* Orphans of the sandbox are reparented to us, so none escapes the final kill. */
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		r = sandbox_error(sb, negative_errno(), "pipe: %m");
@@ -452,6 +448,12 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	}
 	rd = pfd[0];
 	wr = pfd[1];
+	int rsock[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rsock) < 0) {
+		r = sandbox_error(sb, negative_errno(), "socketpair: %m");
+		goto out_mask;
+	}
+	reaper_fd = rsock[0];
 	int lsock[2] = { -1, -1 };
 	if (sb->supervised && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lsock) < 0) {
 		r = sandbox_error(sb, negative_errno(), "socketpair: %m");
@@ -508,13 +510,29 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		.listener_sock = lchild, .sdk_sock = sdk_child, .envp = own_env ? own_env : sb->envp,
 	};
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
+	pid_t reaper = fork();
+	if (reaper < 0) {
+		close(rsock[1]);
 		r = sandbox_error(sb, negative_errno(), "fork: %m");
 		goto out_mask;
 	}
-	if (pid == 0)
-		child_main(&args);
+	if (reaper == 0) {
+		args.parent = getpid();
+		filter_set_reaper_pid(&sb->prog, args.parent); /* kernels without the signal scope */
+		reaper_main(rsock[1], child_start, &args);
+	}
+	close(rsock[1]);
+	struct reaper_msg msg;
+	r = reaper_read(reaper_fd, &msg);
+	if (r <= 0 || msg.kind != REAPER_PID) {
+		int err = r < 0 ? -r : r == 0 ? EPIPE : msg.kind == REAPER_FORK_FAILED ? msg.value : EBADMSG;
+		while (waitpid(reaper, NULL, 0) < 0 && errno == EINTR)
+			;
+		r = sandbox_error(sb, -err, "fork: %s", strerror(err));
+		goto out_mask;
+	}
+	pid_t pid = msg.value;
+	bool child_done = false;
 	atomic_store(&sb->child, pid);
 
 	wr = safe_close(wr);
@@ -531,7 +549,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			if (r < 0) {
 				close(listener);
 				kill(pid, SIGKILL);
-				waitpid(pid, NULL, 0);
+				reaper_end(reaper_fd, reaper, &child_done, &status);
 				r = sandbox_error(sb, -ECHILD, "cannot start the supervisor: %s", strerror(-r));
 				goto out_mask;
 			}
@@ -550,7 +568,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		n = read(rd, &rep, sizeof(rep));
 	while (n < 0 && errno == EINTR);
 	if (n == sizeof(rep)) {
-		waitpid(pid, NULL, 0);
+		reaper_end(reaper_fd, reaper, &child_done, &status);
 		if (sb->supervised)
 			supervisor_stop(&sb->sup);
 		if (rep.step == STEP_EXEC)
@@ -591,17 +609,14 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 		fcntl(pty.master, F_SETFL, fcntl(pty.master, F_GETFL) | O_NONBLOCK);
 	}
 
-	bool child_done = false, master_open = pty.master >= 0,
-	     input_open = pty.master >= 0 && pty.in_fd >= 0;
-	/* The command's end is seen on a pidfd: SIGCHLD only reaches our signalfd if every
-	 * thread of the host blocks it, which a library cannot require. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool master_open = pty.master >= 0, input_open = pty.master >= 0 && pty.in_fd >= 0;
+	/* The command's end comes from the reaper (its parent), as a message. */
 	while (!child_done || master_open) {
 		struct pollfd p[5] = {
 			{ sfd, POLLIN, 0 },
 			{ master_open ? pty.master : -1, POLLIN, 0 },
 			{ input_open ? pty.in_fd : -1, POLLIN, 0 },
-			{ child_done ? -1 : pidfd, POLLIN, 0 },
+			{ child_done ? -1 : reaper_fd, POLLIN, 0 },
 			{ sb->sup.tty.terminal && !child_done ? sb->sup.tty.wake_fd : -1, POLLIN, 0 },
 		};
 		/* Once the command is gone, drain what it wrote, but never wait on it. */
@@ -611,27 +626,21 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			break;
 		if (k == 0 && child_done)
 			break;
-		if ((p[3].revents & POLLIN) && waitpid(pid, &status, WNOHANG) == pid)
-			child_done = true;
+		if (p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+			int got = reaper_read(reaper_fd, &msg);
+			if (got > 0 && msg.kind == REAPER_STATUS) {
+				status = msg.value;
+				child_done = true;
+			} else if (got <= 0) {
+				status = SIGKILL; /* the reaper is gone, and the command with it */
+				child_done = true;
+			}
+		}
 
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				switch (si.ssi_signo) {
-				case SIGCHLD: {
-					/* The command, and orphans of the sandbox (we are their
-					 * subreaper); see kill_leftovers() for why not waitpid(-1). */
-					pid_t kids[256];
-					size_t nk = list_children(kids, ELEMENTSOF(kids));
-					for (size_t i = 0; i < nk; i++) {
-						int st;
-						if (waitpid(kids[i], &st, WNOHANG) == pid) {
-							status = st;
-							child_done = true;
-						}
-					}
-					break;
-				}
 				case SIGWINCH:
 					pty_sync_winsize(&pty);
 					break;
@@ -690,12 +699,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 				input_open = false;
 		}
 	}
-	if (!child_done) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
 	atomic_store(&sb->child, 0);
-	kill_leftovers(pid);
+	reaper_end(reaper_fd, reaper, &child_done, &status);
 	if (sb->supervised)
 		supervisor_stop(&sb->sup);
 	/* The trail's last lines, to the file and to whoever follows it, before the control

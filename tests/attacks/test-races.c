@@ -709,27 +709,39 @@ TEST(S08_ptrace_read_getfd_supervisor)
 /* ---- D. Process attacks on the supervisor ------------------------------------------------ */
 
 /* The sandboxed child of airlock pid sup (its child running comm), or 0. */
-static pid_t child_of(pid_t sup, const char *comm, int timeout_ms)
+/* The parent of pid, from /proc (0 when gone), and whether its command name starts with comm. */
+static pid_t parent_of(const char *pid, const char *comm, bool *named)
+{
+	char buf[1024];
+	if (e2e_read_file(e2e_path("/proc/%s/stat", pid), buf, sizeof(buf)))
+		return 0;
+	const char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
+	int ppid = 0;
+	if (!open_paren || !close_paren || sscanf(close_paren + 2, "%*c %d", &ppid) != 1)
+		return 0;
+	if (named)
+		*named = comm && !strncmp(open_paren + 1, comm, strlen(comm));
+	return (pid_t)ppid;
+}
+
+/* The sandboxed command comm of the session whose airlock is sup: a child of the session's
+ * reaper, airlock's child. */
+static pid_t command_of(pid_t sup, const char *comm, int timeout_ms)
 {
 	int64_t end = monotonic_ms() + timeout_ms;
 	while (monotonic_ms() < end) {
 		DIR *d = opendir("/proc");
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
-			char buf[1024];
-			if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
-			    e2e_read_file(e2e_path("/proc/%s/stat", e->d_name), buf, sizeof(buf)))
+			bool named = false;
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
 				continue;
-			const char *close_paren = strrchr(buf, ')');
-			int ppid = 0;
-			if (!close_paren || sscanf(close_paren + 2, "%*c %d", &ppid) != 1 || ppid != sup)
+			pid_t ppid = parent_of(e->d_name, comm, &named);
+			if (!named || ppid <= 0 || parent_of(e2e_path("%d", (int)ppid), NULL, NULL) != sup)
 				continue;
-			const char *open_paren = strchr(buf, '(');
-			if (open_paren && !strncmp(open_paren + 1, comm, strlen(comm))) {
-				pid_t pid = (pid_t)atoi(e->d_name);
-				closedir(d);
-				return pid;
-			}
+			pid_t pid = (pid_t)atoi(e->d_name);
+			closedir(d);
+			return pid;
 		}
 		if (d)
 			closedir(d);
@@ -746,7 +758,7 @@ TEST(D07_other_session_cannot_reach_this_one)
 	addv(&ca, L("run", "--", "sleep", "20"));
 	struct bg a;
 	bg_start(&a, &ca);
-	pid_t child = child_of(a.pid, "sleep", 5000);
+	pid_t child = command_of(a.pid, "sleep", 5000);
 	if (!child) {
 		bg_wait(&a, 0);
 		show_result("session A", &r);

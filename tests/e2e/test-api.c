@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 
 #include "airlock/airlock.h"
 #include "e2e.h"
@@ -306,6 +307,52 @@ TEST(kill_ends_the_command)
 	ASSERT_EQ(128 + SIGTERM, rn.status);
 	ASSERT_EQ(-ESRCH, airlock_sandbox_kill(sb, SIGTERM));
 	airlock_sandbox_free(sb);
+}
+
+/*
+ * One host, two sessions at once: the end of one (which kills what it left behind) never
+ * touches the other's processes, nor the host's own children. Here session B's command has
+ * an orphan still at work when session A ends on the host's main thread, and the host has a
+ * child of its own.
+ */
+TEST(sessions_of_one_host_keep_to_their_own_processes)
+{
+	e2e_fixture_setup(&f);
+	pid_t own = fork();
+	ASSERT_LE(0, own);
+	if (own == 0) {
+		pause();
+		_exit(0);
+	}
+	struct airlock_sandbox *a = new_sandbox(AIRLOCK_SANDBOX_STATIC), *b = new_sandbox(0);
+	struct runner rb = {
+		.sb = b,
+		.script = "(sh -c 'touch b-started; until [ -e a-done ]; do sleep 0.01; done; "
+			  "sleep 0.2; echo alive > b-orphan' &); i=0; "
+			  "until [ -e b-orphan ] || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done",
+	};
+	pthread_t t;
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rb));
+	for (int i = 0; i < 2000 && access("b-started", F_OK) != 0; i++)
+		usleep(5000);
+	ASSERT_EQ(0, access("b-started", F_OK));
+	struct runner ra = { .sb = a, .script = "sleep 0.1 & touch a-done" };
+	run_thread(&ra);
+	ASSERT_EQ(0, ra.r);
+	ASSERT_EQ(0, ra.status);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, rb.r);
+	ASSERT_EQ(0, rb.status);
+	char out[16];
+	int st;
+	EXPECT_EQ(0, waitpid(own, &st, WNOHANG)); /* still running: not reaped, not killed */
+	ASSERT_EQ(0, e2e_read_file("b-orphan", out, sizeof(out)));
+	ASSERT_STREQ("alive\n", out);
+	kill(own, SIGKILL);
+	ASSERT_EQ(own, waitpid(own, &st, 0));
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	airlock_sandbox_free(a);
+	airlock_sandbox_free(b);
 }
 
 HARNESS_MAIN

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #include "e2e.h"
@@ -398,6 +399,92 @@ TEST(pty_when_stdin_is_a_terminal)
 	ASSERT_EQ(before.c_oflag, after.c_oflag);
 	close(again);
 	close(master);
+}
+
+/* Is pid a live process (not gone, not a zombie)? */
+static bool alive(pid_t pid)
+{
+	char buf[512];
+	if (e2e_read_file(e2e_path("/proc/%d/stat", (int)pid), buf, sizeof(buf)))
+		return false;
+	const char *close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+/*
+ * airlock killed with SIGKILL (nothing it can clean up after): nothing of the sandbox
+ * outlives it, whatever the sandbox did to leave the tree: a background job, a job in its own
+ * session (setsid), a double fork whose parent is gone, all still running when airlock dies.
+ * Static and supervised. Without the session's reaper the last three survive (the command
+ * itself dies of PR_SET_PDEATHSIG).
+ */
+TEST(sigkill_of_airlock_leaves_nothing_behind)
+{
+	setup();
+	const char *script =
+		"sleep 300 & echo $! >> pids;"
+		"(setsid sleep 301 & echo $! >> pids);"
+		"sh -c 'sleep 302 & echo $! >> pids';"
+		"echo $$ >> pids; exec sleep 303";
+	const char *modes[] = { "static", "supervised" }, *opts[] = { "--static", "--quiet" };
+	for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+		unlink("pids");
+		fflush(stdout);
+		pid_t a = fork();
+		ASSERT_LE(0, a);
+		if (a == 0) {
+			int devnull = open("/dev/null", O_RDWR);
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			execl(e2e_airlock_bin(), "airlock", "run", opts[m], "--",
+			      "sh", "-c", script, (char *)NULL);
+			_exit(127);
+		}
+		pid_t pids[4] = { 0 };
+		size_t n = 0;
+		for (int i = 0; i < 1000 && n < 4; i++) {
+			char buf[256] = "";
+			e2e_read_file("pids", buf, sizeof(buf));
+			n = 0;
+			for (char *p = buf, *end; n < 4 && *p; p = end) {
+				long v = strtol(p, &end, 10);
+				if (end == p)
+					break;
+				pids[n++] = (pid_t)v;
+				while (*end == '\n')
+					end++;
+			}
+			if (n < 4)
+				usleep(10000);
+		}
+		if (n < 4) {
+			kill(a, SIGKILL);
+			waitpid(a, NULL, 0);
+			FAIL("%s: the sandbox never wrote its four pids", modes[m]);
+		}
+		usleep(50000); /* the last one (sh) is exec'ing sleep */
+		for (size_t i = 0; i < 4; i++)
+			if (!alive(pids[i]))
+				FAIL("%s: process %d is not running before airlock is killed", modes[m],
+				     (int)pids[i]);
+		ASSERT_EQ(0, kill(a, SIGKILL));
+		ASSERT_EQ(a, waitpid(a, NULL, 0));
+		int left = 4;
+		for (int i = 0; i < 1000 && left; i++) {
+			left = 0;
+			for (size_t k = 0; k < 4; k++)
+				left += alive(pids[k]);
+			if (left)
+				usleep(10000);
+		}
+		for (size_t k = 0; k < 4 && left; k++)
+			if (alive(pids[k])) {
+				printf("# %s: process %d outlived airlock\n", modes[m], (int)pids[k]);
+				kill(pids[k], SIGKILL);
+			}
+		if (left)
+			FAIL("%s: %d sandboxed processes outlived airlock's SIGKILL", modes[m], left);
+	}
 }
 
 HARNESS_MAIN

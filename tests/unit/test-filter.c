@@ -630,6 +630,35 @@ TEST(supervised_times_and_xattrs)
 
 /* The programs compiled at build time are exactly what libseccomp makes of the same switches
  * now; a pid to protect is never prebuilt. */
+/* Without the signal scope: airlock and the session's reaper (its pid set after the build,
+ * in the reaper) are out of reach; other pids are not; kill(-1) is refused. */
+TEST(protected_pids_airlock_and_reaper)
+{
+	struct filter_opts o = { .unix_sockets = true, .notify = true, .protect_pid = 4242 };
+	struct sock_fprog prog;
+	build(&o, &prog);
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, 4242, SIGKILL));
+	EXPECT_EQ(ALLOW, sim2(&prog, SYS_kill, 4343, SIGKILL)); /* not set yet */
+	EXPECT_LE(1u, filter_set_reaper_pid(&prog, 4343)); /* libseccomp shares equal blocks */
+	EXPECT_EQ(0u, filter_set_reaper_pid(&prog, 4444)); /* set once */
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, 4343, SIGKILL));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_tgkill, 4343, 4343));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_tkill, 4343, SIGKILL));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_rt_sigqueueinfo, 4343, SIGKILL));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_rt_tgsigqueueinfo, 4343, 4343));
+	EXPECT_EQ(ALLOW, sim2(&prog, SYS_tgkill, 4444, 4444));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_pidfd_open, 4343, 0));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, 4242, 0));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, (uint32_t)-1, SIGKILL));
+	EXPECT_EQ(ALLOW, sim2(&prog, SYS_kill, 4444, SIGKILL));
+	filter_prog_done(&prog);
+
+	struct filter_opts scoped = { .unix_sockets = true, .notify = true };
+	build(&scoped, &prog);
+	EXPECT_EQ(0u, filter_set_reaper_pid(&prog, 4343)); /* the kernel's scope does it */
+	filter_prog_done(&prog);
+}
+
 TEST(prebuilt_programs_match_a_fresh_compile)
 {
 	for (unsigned key = 0; key < 32; key++) {
