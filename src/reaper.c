@@ -17,7 +17,7 @@
  * loses this guarantee, as it would if it could kill airlock itself.
  *
  * It is a fork of the host, possibly of a multithreaded one, and never execs: it uses system
- * calls only (no allocation, no stdio, no locks), and forks with _Fork().
+ * calls only (no allocation, no stdio, no locks), and starts the command with clone().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -121,6 +123,22 @@ static void kill_all(pid_t command, int *status, bool *have_status)
 		;
 }
 
+struct start_args {
+	void (*start)(void *);
+	void *arg;
+	int sfd, sock;
+};
+
+static int command_main(void *p)
+{
+	const struct start_args *sa = p;
+	/* Ours, not the command's (close-on-exec would do, but not on an early failure). */
+	close(sa->sfd);
+	close(sa->sock);
+	sa->start(sa->arg); /* does not return */
+	_exit(127);
+}
+
 _Noreturn void reaper_main(int sock, void (*start)(void *), void *arg)
 {
 	sigset_t all;
@@ -144,17 +162,25 @@ _Noreturn void reaper_main(int sock, void (*start)(void *), void *arg)
 		_exit(1);
 	}
 
-	pid_t command = _Fork();
+	/*
+	 * The command shares our memory until it execs (or fails), as with vfork: no second
+	 * copy of the host's page tables. We are suspended meanwhile, and it runs on a stack of
+	 * its own; it only reads our memory and the fds it inherits (which it closes at exec).
+	 */
+	struct start_args sa = { start, arg, sfd, sock };
+	size_t stack_size = 256 * 1024;
+	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+			   -1, 0);
+	if (stack == MAP_FAILED) {
+		tell(sock, REAPER_FORK_FAILED, errno);
+		_exit(1);
+	}
+	pid_t command = clone(command_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &sa);
 	if (command < 0) {
 		tell(sock, REAPER_FORK_FAILED, errno);
 		_exit(1);
 	}
-	if (command == 0) {
-		close(sfd);
-		close(sock);
-		start(arg); /* does not return */
-		_exit(127);
-	}
+	munmap(stack, stack_size);
 	tell(sock, REAPER_PID, command);
 
 	/* Hold nothing of the session's but the socket: the pty, the report pipe and the
