@@ -53,6 +53,8 @@
 
 #define AUDIT_QUEUE_DEFAULT 4096
 #define AUDIT_BATCH 256
+/* How long the writer gathers lines after the first of a burst (see writer_main). */
+#define AUDIT_GATHER_NS (10 * 1000 * 1000)
 
 struct audit_item {
 	struct timespec time;
@@ -358,10 +360,33 @@ static void *writer_main(void *arg)
 		prune_old(a->dirfd, a->fd);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		while ((a->n == 0 || a->hold) && !a->stop)
+		bool waited = false;
+		while ((a->n == 0 || a->hold) && !a->stop) {
 			pthread_cond_wait(&a->wake, &a->lock);
+			waited = true;
+		}
 		if (a->n == 0)
 			break; /* stopping, and everything is written */
+		/*
+		 * Lines come one per decision, often thousands a second. Woken by the first of a
+		 * burst, gather for a moment before writing: a busy session then wakes this thread
+		 * a hundred times a second, not once per decision (each wake-up of an idle CPU
+		 * lands on the supervisor's critical path). A filling ring or the end cuts it short.
+		 */
+		if (waited && !a->stop) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += AUDIT_GATHER_NS;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (!a->stop && a->n < a->cap / 2 &&
+			       pthread_cond_timedwait(&a->wake, &a->lock, &until) != ETIMEDOUT)
+				;
+			if (a->hold && !a->stop)
+				continue;
+		}
 		size_t k = 0;
 		while (k < AUDIT_BATCH && a->n > 0) {
 			batch[k++] = a->ring[a->head];
@@ -421,7 +446,11 @@ static int audit_start(int fd, int dirfd, char *session, uint64_t size, uint64_t
 	int r = pthread_mutex_init(&a->lock, NULL);
 	if (r != 0)
 		return -r;
-	r = pthread_cond_init(&a->wake, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	r = pthread_cond_init(&a->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	if (r != 0) {
 		pthread_mutex_destroy(&a->lock);
 		return -r;
@@ -760,7 +789,7 @@ void audit_log(struct audit *a, const struct audit_event *e)
 	it->dropped = a->dropped;
 	a->dropped = 0;
 	a->ring[(a->head + a->n) % a->cap] = it;
-	if (a->n++ == 0)
+	if (a->n++ == 0 || a->n == a->cap / 2)
 		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 }
