@@ -17,12 +17,14 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/openat2.h>
+#include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <utime.h>
@@ -83,6 +85,11 @@ static const struct layout layouts[] = {
 	{ SYS_utime, OP_UTIMENS, "utimes", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
 	{ SYS_utimes, OP_UTIMENS, "utimes", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
 	{ SYS_futimesat, OP_UTIMENS, "utimes", 0, 1, NONE, NONE, NONE, NONE, 2, 0 },
+	/* extra: the name; for setxattr the value and size follow it */
+	{ SYS_setxattr, OP_SETXATTR, "setxattr", NONE, 0, NONE, NONE, 4, NONE, 1, 0 },
+	{ SYS_lsetxattr, OP_SETXATTR, "setxattr", NONE, 0, NONE, NONE, 4, NONE, 1, AT_SYMLINK_NOFOLLOW },
+	{ SYS_removexattr, OP_RMXATTR, "removexattr", NONE, 0, NONE, NONE, NONE, NONE, 1, 0 },
+	{ SYS_lremovexattr, OP_RMXATTR, "removexattr", NONE, 0, NONE, NONE, NONE, NONE, 1, AT_SYMLINK_NOFOLLOW },
 	{ SYS_connect, OP_CONNECT, "connect", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
 	{ SYS_bind, OP_BIND, "bind", NONE, NONE, NONE, NONE, NONE, NONE, NONE, 0 },
 };
@@ -661,14 +668,89 @@ static bool get_target(struct call *c, int dirfd_arg, int path_arg, bool follow,
 	return false;
 }
 
+#define XATTR_FLAGS (XATTR_CREATE | XATTR_REPLACE)
+
+/*
+ * The name (and for setxattr the value) of an xattr call, read once from the requester, with
+ * the kernel's errors in the kernel's order: EINVAL for unknown flags, ERANGE for an empty or
+ * too long name, E2BIG for a value over XATTR_SIZE_MAX, EFAULT for memory it cannot read.
+ * Returns 0 or that errno.
+ */
+static int read_xattr_args(struct call *c, const struct layout *l, char name[XATTR_NAME_MAX + 1],
+			   void **ret_value, size_t *ret_size)
+{
+	const struct seccomp_notif *req = c->req;
+	if (c->kind == OP_SETXATTR && (arg_int(req, l->flags) & ~XATTR_FLAGS))
+		return EINVAL;
+	/* The name is at most XATTR_NAME_MAX bytes: read the page-bounded string the way the
+	 * paths are, but into a buffer that says ERANGE past that. */
+	char buf[PATH_MAX];
+	ssize_t n = mem_read_path(c->tid, req->data.args[l->extra], buf);
+	if (n == -ENAMETOOLONG || n == 0 || n > XATTR_NAME_MAX)
+		return ERANGE;
+	if (n < 0)
+		return EFAULT;
+	memcpy(name, buf, (size_t)n + 1);
+	if (c->kind != OP_SETXATTR)
+		return 0;
+	uint64_t size = req->data.args[l->extra + 2];
+	if (size > XATTR_SIZE_MAX)
+		return E2BIG;
+	if (size) {
+		void *v = malloc(size);
+		if (!v)
+			return ENOMEM;
+		if (mem_read(c->tid, req->data.args[l->extra + 1], v, size) < 0) {
+			free(v);
+			return EFAULT;
+		}
+		*ret_value = v;
+	}
+	*ret_size = size;
+	return 0;
+}
+
+/*
+ * Which xattrs the supervisor writes: those a user without privilege may write, on plain files
+ * and directories: "user.*", and the POSIX ACLs (which the kernel checks like a chmod). Never
+ * "trusted.*" or "security.*" (a root supervisor could set file capabilities), nor others of
+ * "system.*". Returns 0, or the errno an unprivileged caller would get.
+ */
+static int xattr_allowed(const char *name, const struct stat *st)
+{
+	static const char *const known[] = { "user.", "trusted.", "security.", "system." };
+	bool prefixed = false;
+	for (size_t i = 0; i < ELEMENTSOF(known); i++)
+		prefixed |= !strncmp(name, known[i], strlen(known[i]));
+	if (!prefixed)
+		return EOPNOTSUPP;
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		return EPERM; /* user.* on a symlink, FIFO or device: the kernel's EPERM */
+	if (!strncmp(name, "user.", 5) || !strcmp(name, "system.posix_acl_access") ||
+	    !strcmp(name, "system.posix_acl_default"))
+		return 0;
+	return !strncmp(name, "system.", 7) ? EOPNOTSUPP : EPERM;
+}
+
 static void do_simple(struct call *c, const struct layout *l)
 {
 	const struct seccomp_notif *req = c->req;
 	struct target t = { .dir = -EBADF };
-	bool landlock = c->kind != OP_CHMOD && c->kind != OP_CHOWN && c->kind != OP_UTIMENS;
+	bool xattr = c->kind == OP_SETXATTR || c->kind == OP_RMXATTR;
+	bool landlock = c->kind != OP_CHMOD && c->kind != OP_CHOWN && c->kind != OP_UTIMENS && !xattr;
 	int flags = l->fixed_flags;
 	if (l->flags != NONE)
 		flags |= arg_int(req, l->flags);
+	/* An xattr's name and value: read first, checked as the kernel checks them before it
+	 * looks the path up. */
+	char xname[XATTR_NAME_MAX + 1];
+	_cleanup_free_ void *xvalue = NULL;
+	size_t xsize = 0;
+	if (xattr) {
+		int e = read_xattr_args(c, l, xname, &xvalue, &xsize);
+		if (e)
+			return answer_error(c, e);
+	}
 	/* The times: read with the path, before the request is checked to pend; utime's
 	 * utimbuf (seconds) and utimes' timevals (microseconds) become utimensat's timespecs. */
 	struct timespec ts[2];
@@ -698,7 +780,7 @@ static void do_simple(struct call *c, const struct layout *l)
 		now = false;
 	}
 	bool follow = c->kind == OP_TRUNCATE ||
-		      ((c->kind == OP_CHMOD || c->kind == OP_CHOWN || c->kind == OP_UTIMENS) &&
+		      ((c->kind == OP_CHMOD || c->kind == OP_CHOWN || c->kind == OP_UTIMENS || xattr) &&
 		       !(flags & AT_SYMLINK_NOFOLLOW));
 
 	/* AT_EMPTY_PATH ("" names the dirfd itself) is not brokered: Landlock does not check
@@ -743,6 +825,15 @@ static void do_simple(struct call *c, const struct layout *l)
 		target_done(&t);
 		return deny(c, t.path, W, "rule", EPERM);
 	}
+	/* Extended attributes: only where a user without privilege may write them (see
+	 * xattr_allowed()); the kernel's own errno otherwise. */
+	if (xattr) {
+		int e = xattr_allowed(xname, &t.st);
+		if (e) {
+			target_done(&t);
+			return answer_error(c, e);
+		}
+	}
 	/* Act on what was judged: the same object under the same name, and for a removal a
 	 * name of its own (".", a directory named by itself, is the kernel's to refuse). */
 	if (!still_same(&t) || (c->kind == OP_UNLINK && !t.leaf[0])) {
@@ -782,7 +873,9 @@ static void do_simple(struct call *c, const struct layout *l)
 	}
 	case OP_CHMOD:
 	case OP_CHOWN:
-	case OP_UTIMENS: {
+	case OP_UTIMENS:
+	case OP_SETXATTR:
+	case OP_RMXATTR: {
 		/* On the object we resolved: an O_PATH fd of it and AT_EMPTY_PATH. */
 		int fd = openat2_leaf(&t, O_PATH, 0);
 		if (fd < 0) {
@@ -793,6 +886,13 @@ static void do_simple(struct call *c, const struct layout *l)
 		if (c->kind == OP_CHMOD) {
 			mode_t m = (mode_t)arg_int(req, l->mode) & 07777 & ~(mode_t)(S_ISUID | S_ISGID);
 			r = (int)syscall(452, fd, "", m, AT_EMPTY_PATH);
+		} else if (xattr) {
+			/* fsetxattr() takes no O_PATH fd (setxattrat() does, from 6.13 only): the
+			 * object through its magic link, which names exactly what we opened. */
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			r = c->kind == OP_SETXATTR ? setxattr(proc, xname, xvalue, xsize, flags & XATTR_FLAGS)
+						   : removexattr(proc, xname);
 		} else if (c->kind == OP_CHOWN) {
 			r = fchownat(fd, "", (uid_t)arg_int(req, l->extra), (gid_t)arg_int(req, l->extra + 1),
 				     AT_EMPTY_PATH);

@@ -33,6 +33,8 @@ enum op_kind {
 	OP_CHMOD,
 	OP_CHOWN,
 	OP_UTIMENS,
+	OP_SETXATTR,
+	OP_RMXATTR,
 	OP_CONNECT,
 	OP_BIND,
 };

@@ -210,21 +210,22 @@ static const struct sysref socket_calls[] = {
 	SYS(bind),
 };
 
-/* Path metadata calls the supervisor does not perform (yet): refused in supervised mode.
- * xattrs get ENOTSUP, which programs take as "this filesystem has none". */
+/* Path metadata calls the supervisor does not perform: refused in supervised mode. These
+ * (6.13+, unused by libc) get ENOTSUP, which programs take as "this filesystem has none". */
 static const struct sysref unsupervised_xattr[] = {
-	SYS(setxattr),
-	SYS(lsetxattr),
-	SYS(removexattr),
-	SYS(lremovexattr),
 	SYS_NEW(setxattrat, 463),
 	SYS_NEW(removexattrat, 466),
 	SYS_NEW(file_setattr, 469),
 };
-/* The legacy time calls, which always name a path: performed by the supervisor like utimensat. */
-static const struct sysref path_times[] = {
+/* The legacy time calls, which always name a path, and the path forms of the xattr calls:
+ * performed by the supervisor (like utimensat and chmod). */
+static const struct sysref performed_calls[] = {
 	SYS(utime),
 	SYS(utimes),
+	SYS(setxattr),
+	SYS(lsetxattr),
+	SYS(removexattr),
+	SYS(lremovexattr),
 };
 
 static const uint32_t clone_ns_flags[] = {
@@ -463,7 +464,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 			      ELEMENTSOF(unsupervised_xattr));
 		if (r < 0)
 			return r;
-		r = rule_each(ctx, SCMP_ACT_NOTIFY, path_times, ELEMENTSOF(path_times));
+		r = rule_each(ctx, SCMP_ACT_NOTIFY, performed_calls, ELEMENTSOF(performed_calls));
 		if (r < 0)
 			return r;
 		/* utimensat and futimesat with a NULL path act on the dirfd itself: the fd form. */

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 
 #include "e2e.h"
 
@@ -309,6 +310,80 @@ TEST(errno_parity_on_bad_paths)
 	ASSERT_STREQ(bare, r.out);
 	ASSERT_CONTAINS(bare, "ENAMETOOLONG");
 	ASSERT_CONTAINS(bare, "ELOOP");
+}
+
+/*
+ * Extended attributes by path are performed by the supervisor (Landlock does not check them):
+ * in the project (the floor) and in a granted "ask" directory they work, with the kernel's own
+ * errors for bad names, flags, sizes and missing files (compared with the same script run
+ * bare); trusted.* and security.* are refused whoever runs airlock (a root supervisor could set
+ * file capabilities); a secret, a read-only file and an ungranted one are refused and stay
+ * without the attribute.
+ */
+TEST(xattrs_are_written_by_the_supervisor)
+{
+	setup();
+	make_approver("{\"decision\": \"allow\", \"scope\": \"session\"}");
+	const char *probe = e2e_helper("probe");
+	e2e_write_file(e2e_path("%s/x.txt", f.proj), "x\n", 0644);
+	char long_name[300];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	memcpy(long_name, "user.", 5);
+	long_name[sizeof(long_name) - 1] = '\0';
+	char script[8192];
+	snprintf(script, sizeof(script),
+		 "cd '%2$s'; ln -sf x.txt xl; for f in x.txt '%3$s/n.txt'; do "
+		 "'%1$s' setxattr \"$f\" user.k v1; '%1$s' getxattr \"$f\" user.k; "
+		 "'%1$s' setxattr \"$f\" user.k v2 c; '%1$s' setxattr \"$f\" user.new v r; "
+		 "'%1$s' setxattr \"$f\" user.k v3 r; '%1$s' getxattr \"$f\" user.k; "
+		 "'%1$s' setxattr \"$f\" user.k v 4; '%1$s' setxattr \"$f\" '' v; "
+		 "'%1$s' setxattr \"$f\" '%4$s' v; '%1$s' bigxattr \"$f\" user.big 65537; "
+		 "'%1$s' setxattr \"$f\" bogus.k v; '%1$s' setxattr \"$f\".missing user.k v; "
+		 "'%1$s' removexattr \"$f\" user.k; '%1$s' removexattr \"$f\" user.k; done; "
+		 "'%1$s' lsetxattr xl user.k v; '%1$s' setxattr xl user.via v; '%1$s' getxattr x.txt user.via",
+		 probe, f.proj, NOTES, long_name);
+	static struct e2e_result bare;
+	ASSERT_EQ(0, e2e_exec(&bare, (const char *const[]){ "/bin/sh", "-c", script, NULL }));
+	if (strstr(bare.out, "EOPNOTSUPP\nEOPNOTSUPP\n") && !strstr(bare.out, "ok v1"))
+		SKIP("the test directory's filesystem has no user xattrs");
+	ASSERT_CONTAINS(bare.out, "ok v1\nEEXIST\nENODATA\nok\nok v3\nEINVAL\nERANGE\nERANGE\nE2BIG\n"
+				  "EOPNOTSUPP\nENOENT\nok\nENODATA\n");
+	/* The bare run left its marks: start again from clean files. */
+	e2e_write_file(e2e_path("%s/x.txt", f.proj), "x\n", 0644);
+	unlink(e2e_path("%s/x.txt", f.proj));
+	e2e_write_file(e2e_path("%s/x.txt", f.proj), "x\n", 0644);
+	unlink(e2e_path("%s/n.txt", NOTES));
+	e2e_write_file(e2e_path("%s/n.txt", NOTES), "note\n", 0644);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dirname_of(probe), "--ask", e2e_path("%s:rw", NOTES),
+				 "--approve-cmd", approver, "--", "sh", "-c", script));
+	ASSERT_STREQ(bare.out, r.out);
+
+	/* Never trusted.* or security.*, even where the kernel would let the caller (root). */
+	const char *x = e2e_path("%s/x.txt", f.proj);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dirname_of(probe), "--", "sh", "-c",
+				 e2e_path("'%1$s' setxattr '%2$s' trusted.k v; '%1$s' setxattr '%2$s' "
+					  "security.capability v; '%1$s' setxattr '%2$s' system.other v",
+					  probe, x)));
+	ASSERT_STREQ("EPERM\nEPERM\nEOPNOTSUPP\n", r.out);
+
+	/* Negative twins: the secret, a read-only file, an ungranted file, a denied approval. */
+	const char *ro = e2e_path("%s/ro.txt", NOTES);
+	e2e_write_file(ro, "ro\n", 0644);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dirname_of(probe), "--read", NOTES, "--", "sh", "-c",
+				 e2e_path("'%1$s' setxattr '%2$s' user.k v; '%1$s' setxattr '%3$s' user.k v; "
+					  "'%1$s' removexattr '%2$s' user.k",
+					  probe, f.secret, ro)));
+	ASSERT_STREQ("EACCES\nEACCES\nEACCES\n", r.out);
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dirname_of(probe), "--", probe, "setxattr", ro,
+				 "user.k", "v"));
+	ASSERT_STREQ("EACCES\n", r.out);
+	make_approver("{\"decision\": \"deny\"}");
+	ASSERT_EQ(0, e2e_airlock(&r, "run", "-x", dirname_of(probe), "--ask", e2e_path("%s:rw", NOTES),
+				 "--approve-cmd", approver, "--", probe, "setxattr", ro, "user.k", "v"));
+	ASSERT_STREQ("EACCES\n", r.out);
+	char v[16];
+	ASSERT_EQ(-1, getxattr(f.secret, "user.k", v, sizeof(v)));
+	ASSERT_EQ(-1, getxattr(ro, "user.k", v, sizeof(v)));
 }
 
 TEST(audit_trail)

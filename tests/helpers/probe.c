@@ -19,7 +19,10 @@
  *	probe mkfifo PATH
  *	probe chmod PATH MODE | chown PATH UID GID | truncate PATH LEN | utime PATH
  *	probe utime-old PATH SECS | utimes-old PATH SECS   utime(2) / utimes(2): both times SECS
- *	probe setxattr PATH NAME VALUE
+ *	probe setxattr PATH NAME VALUE [FLAGS]   FLAGS: c(XATTR_CREATE) r(XATTR_REPLACE) or a number
+ *	probe lsetxattr PATH NAME VALUE | removexattr PATH NAME | lremovexattr PATH NAME
+ *	probe getxattr PATH NAME        "ok <value>" (not trapped: to check what was written)
+ *	probe bigxattr PATH NAME SIZE   setxattr of SIZE bytes of 'x'
  *	probe exec PATH [ARGS...]       fork + execv, output discarded; "ok" if the exec happened
  *	probe run PATH [ARGS...]        execv in place (prints only on failure)
  *	probe chdir-open DIR PATH       chdir(DIR) then open(PATH, O_RDONLY)
@@ -419,9 +422,40 @@ int main(int argc, char **argv)
 		struct timeval tv[2] = { { parse_long(a[1], 10), 500000 }, { parse_long(a[1], 10), 500000 } };
 		return report((int)syscall(SYS_utimes, a[0], tv));
 	}
-	if (strcmp(cmd, "setxattr") == 0) {
+	if (strcmp(cmd, "setxattr") == 0 || strcmp(cmd, "lsetxattr") == 0) {
+		if (n != 3 && n != 4)
+			usage();
+		int fl = 0;
+		if (n > 3)
+			fl = !strcmp(a[3], "c") ? XATTR_CREATE : !strcmp(a[3], "r") ? XATTR_REPLACE
+										 : (int)parse_long(a[3], 0);
+		return report(cmd[0] == 'l' ? lsetxattr(a[0], a[1], a[2], strlen(a[2]), fl)
+					    : setxattr(a[0], a[1], a[2], strlen(a[2]), fl));
+	}
+	if (strcmp(cmd, "removexattr") == 0 || strcmp(cmd, "lremovexattr") == 0) {
+		NEED(2);
+		return report(cmd[0] == 'l' ? lremovexattr(a[0], a[1]) : removexattr(a[0], a[1]));
+	}
+	if (strcmp(cmd, "getxattr") == 0) {
+		NEED(2);
+		char v[256];
+		ssize_t len = getxattr(a[0], a[1], v, sizeof(v) - 1);
+		if (len < 0)
+			return report(-1);
+		v[len] = '\0';
+		printf("ok %s\n", v);
+		return 0;
+	}
+	if (strcmp(cmd, "bigxattr") == 0) {
 		NEED(3);
-		return report(setxattr(a[0], a[1], a[2], strlen(a[2]), 0));
+		size_t size = (size_t)parse_long(a[2], 10);
+		char *v = malloc(size ? size : 1);
+		if (!v)
+			return report(-1);
+		memset(v, 'x', size);
+		int r = setxattr(a[0], a[1], v, size, 0);
+		free(v);
+		return report(r);
 	}
 	if (strcmp(cmd, "exec") == 0) {
 		if (n < 1)

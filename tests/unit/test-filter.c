@@ -608,8 +608,9 @@ TEST(zero_args_sweep)
 }
 
 
-/* Supervised: the path forms of the time calls go to the supervisor (it performs them), the
- * fd forms (a NULL path) stay the kernel's; path xattr changes are refused as unsupported. */
+/* Supervised: the path forms of the time and xattr calls go to the supervisor (it performs
+ * them), the fd forms (a NULL path) stay the kernel's; the *xattrat calls (6.13+) are refused
+ * as unsupported. */
 TEST(supervised_times_and_xattrs)
 {
 	const uint32_t notify = SECCOMP_RET_USER_NOTIF;
@@ -621,8 +622,14 @@ TEST(supervised_times_and_xattrs)
 		CASE(SYS_futimesat, notify, 3, HI(1), 0), /* a pointer: all 64 bits */
 		CASE(SYS_utimensat, notify, (uint64_t)AT_FDCWD, 0x1000, 0, 0),
 		CASE(SYS_utimensat, ALLOW, 3, 0, 0, 0),
-		CASE(SYS_setxattr, ERRNO(ENOTSUP), 0x1000, 0x2000),
+		CASE(SYS_setxattr, notify, 0x1000, 0x2000),
+		CASE(SYS_lsetxattr, notify, 0x1000, 0x2000),
+		CASE(SYS_removexattr, notify, 0x1000, 0x2000),
+		CASE(SYS_lremovexattr, notify, 0x1000, 0x2000),
+		CASE(463 /* setxattrat */, ERRNO(ENOTSUP), 3, 0x1000),
+		CASE(466 /* removexattrat */, ERRNO(ENOTSUP), 3, 0x1000),
 		CASE(SYS_fsetxattr, ALLOW, 3, 0x1000, 0x2000, 1, 0),
+		CASE(SYS_fremovexattr, ALLOW, 3, 0x1000),
 	};
 	struct filter_opts o = { .notify = true };
 	run_cases(&o, cases, ELEMENTSOF(cases));
