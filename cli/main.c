@@ -2,6 +2,7 @@
 /* The airlock command: parses arguments and calls libairlock (only its public API). */
 #include <errno.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,9 @@ static int cmd_profile(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A SIGCHLD ignored by whoever started us (SIG_IGN survives exec) would have the kernel
+	 * reap the approvers we run before we read their exit status. */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return EXIT_AIRLOCK;

@@ -153,6 +153,10 @@ _Noreturn void reaper_main(int sock, void (*start)(void *), void *arg)
 		tell(sock, REAPER_FORK_FAILED, errno);
 		_exit(1);
 	}
+	/* An inherited SIG_IGN (or SA_NOCLDWAIT) would have the kernel reap our children behind
+	 * our back, without a SIGCHLD: the command's status would never come. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigaction(SIGCHLD, &dfl, NULL);
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

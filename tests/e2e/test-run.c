@@ -487,4 +487,56 @@ TEST(sigkill_of_airlock_leaves_nothing_behind)
 	}
 }
 
+/*
+ * Started with SIGCHLD ignored (SIG_IGN survives exec: a parent may leave it so): the kernel
+ * would reap the command and the approvers before airlock could read their status. airlock
+ * still reports the command's own exit status, and an approver's answer still counts.
+ */
+TEST(inherited_sigchld_ignore)
+{
+	setup();
+	const char *approver = e2e_path("%s/allow.sh", f.root);
+	e2e_write_file(approver, "#!/bin/sh\ncat >/dev/null\n"
+		       "echo '{\"decision\": \"allow\", \"scope\": \"session\"}'\n", 0755);
+	const char *notes = e2e_path("%s/notes", f.home), *note = e2e_path("%s/notes/n.txt", f.home);
+	for (int supervised = 0; supervised < 2; supervised++) {
+		int out[2];
+		ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+		fflush(stdout);
+		pid_t a = fork();
+		ASSERT_LE(0, a);
+		if (a == 0) {
+			signal(SIGCHLD, SIG_IGN);
+			dup2(out[1], 1);
+			if (supervised)
+				execl(e2e_airlock_bin(), "airlock", "run", "--quiet", "--ask", notes,
+				      "--approve-cmd", approver, "--", "sh", "-c", e2e_path("cat '%s'; exit 3", note),
+				      (char *)NULL);
+			else
+				execl(e2e_airlock_bin(), "airlock", "run", "--static", "--", "sh", "-c", "exit 3",
+				      (char *)NULL);
+			_exit(127);
+		}
+		close(out[1]);
+		int st = -1;
+		pid_t w = 0;
+		for (int i = 0; i < 2000 && (w = waitpid(a, &st, WNOHANG)) == 0; i++)
+			usleep(10000);
+		if (w == 0) {
+			kill(a, SIGKILL);
+			waitpid(a, NULL, 0);
+			close(out[0]);
+			FAIL("%s: airlock did not end within 20 s", supervised ? "supervised" : "static");
+		}
+		char buf[256] = "";
+		ssize_t n = read(out[0], buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(out[0]);
+		ASSERT_TRUE(WIFEXITED(st));
+		ASSERT_EQ(3, WEXITSTATUS(st));
+		if (supervised)
+			ASSERT_STREQ("note\n", buf);
+	}
+}
+
 HARNESS_MAIN
