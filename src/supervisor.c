@@ -167,6 +167,15 @@ static void unescape_octal(char *s)
  * checked on their objects too. Cautious by design: any mount point beneath a floor rule on
  * such a device counts, whatever it shows.
  */
+/* Is mp strictly beneath a path the floor grants? */
+static bool under_floor(const struct compiled_policy *p, const char *mp)
+{
+	for (size_t i = 0; i < p->n_floor; i++)
+		if (path_is_beneath(mp, p->floor[i].path) && strcmp(mp, p->floor[i].path) != 0)
+			return true;
+	return false;
+}
+
 static void check_bind_mounts(struct supervisor *s)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -176,26 +185,22 @@ static void check_bind_mounts(struct supervisor *s)
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
 		unescape_octal(mp);
+		/* Only mounts where the floor reaches matter: a stat for those alone, not for
+		 * every mount of the system. */
 		struct stat st;
-		if (stat(mp, &st) < 0)
+		if (!under_floor(s->policy, mp) || stat(mp, &st) < 0)
 			continue;
 		bool holds = false;
 		for (size_t i = 0; i < s->n_deny_inodes && !holds; i++)
 			holds = s->deny_inodes[i].dev == st.st_dev;
 		if (!holds)
 			continue;
-		for (size_t i = 0; i < s->policy->n_floor; i++)
-			if (path_is_beneath(mp, s->policy->floor[i].path) &&
-			    strcmp(mp, s->policy->floor[i].path) != 0) {
-				s->careful = true;
-				struct strbuf b = { 0 };
-				sb_append_escaped(&b, mp);
-				slog(s, AIRLOCK_LOG_NOTICE, "%s is a mount where the floor reaches, of a "
-				     "filesystem holding denied files: every open is checked on its object "
-				     "(slower)", b.s ? b.s : "");
-				sb_done(&b);
-				break;
-			}
+		s->careful = true;
+		struct strbuf b = { 0 };
+		sb_append_escaped(&b, mp);
+		slog(s, AIRLOCK_LOG_NOTICE, "%s is a mount where the floor reaches, of a filesystem "
+		     "holding denied files: every open is checked on its object (slower)", b.s ? b.s : "");
+		sb_done(&b);
 	}
 	if (f)
 		fclose(f);
