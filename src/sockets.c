@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -75,12 +77,56 @@ struct pending_connect {
 	socklen_t len;
 };
 
+/* How long one wait of a blocking Unix connect lasts before we check the request again. */
+#define CONNECT_SLICE_US 250000
+
+/*
+ * connect(), for the requester. A blocking connect to a Unix socket whose listener does not
+ * accept waits for as long as the listener pleases, even after the requester and its session
+ * are gone (the thread holds a reference to the socket, not the requester). So it waits in
+ * slices: the socket's send timeout (SO_SNDTIMEO, which bounds a Unix connect) is set to one
+ * slice, and between slices the request must still pend. The requester's own send timeout is
+ * honoured (EAGAIN once it has passed, as its connect would say) and restored afterwards.
+ * Non-blocking sockets and other families go straight through (a TCP connect is bounded by
+ * the kernel's retries). Returns 0 or -errno.
+ */
+static int connect_for(const struct pending_connect *p)
+{
+	struct timeval own = { 0 };
+	socklen_t ol = sizeof(own);
+	int fl = fcntl(p->sfd, F_GETFL);
+	if (p->addr.ss_family != AF_UNIX || fl < 0 || (fl & O_NONBLOCK) ||
+	    getsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, &ol) < 0) {
+		int r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len);
+		return r < 0 ? -errno : 0;
+	}
+	uint64_t own_us = (uint64_t)own.tv_sec * 1000000 + (uint64_t)own.tv_usec, waited = 0;
+	uint64_t slice = own_us && own_us < CONNECT_SLICE_US ? own_us : CONNECT_SLICE_US;
+	struct timeval tv = { (time_t)(slice / 1000000), (suseconds_t)(slice % 1000000) };
+	if (setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		int r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len);
+		return r < 0 ? -errno : 0;
+	}
+	int r;
+	for (;;) {
+		r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len) < 0 ? -errno : 0;
+		if (r != -EAGAIN)
+			break;
+		waited += slice;
+		if ((own_us && waited >= own_us) || notify_id_valid(p->listener, p->id) < 0)
+			break;
+	}
+	(void)setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, sizeof(own));
+	return r;
+}
+
 static void *connect_main(void *arg)
 {
 	struct pending_connect *p = arg;
-	int r = connect(p->sfd, (struct sockaddr *)&p->addr, p->len);
+	pthread_setname_np(pthread_self(), "airlock-connect"); /* in /proc: see test-api */
+	int r = connect_for(p);
 	if (r < 0)
-		notify_fail(p->listener, p->id, errno);
+		notify_fail(p->listener, p->id, -r);
 	else
 		notify_return(p->listener, p->id, 0);
 	close(p->sfd);

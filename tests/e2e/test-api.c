@@ -4,6 +4,9 @@
  * another thread; revoke; the static sandbox refuses grants.
  */
 #include <pthread.h>
+#include <sys/un.h>
+#include <sys/socket.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
@@ -353,6 +356,86 @@ TEST(sessions_of_one_host_keep_to_their_own_processes)
 	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	airlock_sandbox_free(a);
 	airlock_sandbox_free(b);
+}
+
+/* Threads of this process named name (from /proc/self/task/N/comm). */
+static int threads_named(const char *name)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char comm[32] = "";
+		if (e->d_name[0] != '.' &&
+		    e2e_read_file(e2e_path("/proc/self/task/%s/comm", e->d_name), comm, sizeof(comm)) == 0 &&
+		    !strncmp(comm, name, strlen(name)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * A sandboxed connect() to a Unix socket whose listener never accepts (its backlog full) is
+ * performed on a thread of the host's. It must not outlive the session: once the requester is
+ * gone, the thread ends within a slice of its wait. And the slices change nothing for a
+ * connect that does get through: one accepted after several slices still connects.
+ */
+TEST(blocked_connect_ends_with_the_session)
+{
+	e2e_fixture_setup(&f);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	strcpy(a.sun_path, "s.sock"); /* in the project, the fixture's cwd */
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 0));
+	/* Fill the backlog: one connection waits, the next would block. */
+	int c1 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ASSERT_EQ(0, connect(c1, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(-1, connect(c2, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, threads_named("airlock-connect"));
+
+	const char *py = "touch started; exec python3 -c 'import socket\n"
+			 "s = socket.socket(socket.AF_UNIX)\ns.connect(\"s.sock\")'";
+	struct airlock_sandbox *sb = new_sandbox(0);
+	struct runner rn = { .sb = sb, .script = py };
+	pthread_t t;
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rn));
+	int i;
+	for (i = 0; i < 2000 && threads_named("airlock-connect") == 0; i++)
+		usleep(5000);
+	ASSERT_EQ(1, threads_named("airlock-connect"));
+	usleep(600000); /* a few slices: it keeps waiting */
+	ASSERT_EQ(1, threads_named("airlock-connect"));
+	ASSERT_EQ(0, airlock_sandbox_kill(sb, SIGKILL));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(128 + SIGKILL, rn.status);
+	for (i = 0; i < 400 && threads_named("airlock-connect") > 0; i++)
+		usleep(5000);
+	if (threads_named("airlock-connect") > 0)
+		FAIL("the connect thread outlived its session by more than 2 s");
+	airlock_sandbox_free(sb);
+
+	/* Accepted after a while (the backlog drained after ~0.6 s): connected, as bare. */
+	sb = new_sandbox(0);
+	rn = (struct runner){ .sb = sb, .script = py };
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rn));
+	for (i = 0; i < 2000 && threads_named("airlock-connect") == 0; i++)
+		usleep(5000);
+	ASSERT_EQ(1, threads_named("airlock-connect"));
+	usleep(600000);
+	int k = accept4(l, NULL, NULL, SOCK_CLOEXEC); /* c1's: the sandbox's now fits */
+	ASSERT_LE(0, k);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, rn.r);
+	ASSERT_EQ(0, rn.status);
+	airlock_sandbox_free(sb);
+	close(k);
+	close(c1);
+	close(c2);
+	close(l);
 }
 
 HARNESS_MAIN
