@@ -397,7 +397,7 @@ TEST(blocked_connect_ends_with_the_session)
 	ASSERT_EQ(EAGAIN, errno);
 	ASSERT_EQ(0, threads_named("airlock-connect"));
 
-	const char *py = "touch started; exec python3 -c 'import socket\n"
+	const char *py = "touch started; exec /usr/bin/python3 -c 'import socket\n"
 			 "s = socket.socket(socket.AF_UNIX)\ns.connect(\"s.sock\")'";
 	struct airlock_sandbox *sb = new_sandbox(0);
 	struct runner rn = { .sb = sb, .script = py };
