@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stdint.h>
 
 #include "reaper.h"
 
@@ -123,6 +124,41 @@ static void kill_all(pid_t command, int *status, bool *have_status)
 		;
 }
 
+/*
+ * rm -rf of (parent, name), for the session's TMPDIR once airlock is gone (it removes it itself
+ * otherwise): system calls only, a symlink is unlinked and never entered, one filesystem's
+ * worth of care is not needed (nothing is mounted there). Depth is bounded (the stack is the
+ * host thread's); what lies deeper stays.
+ */
+static void remove_tree(int parent, const char *name, unsigned depth)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOTDIR || errno == ELOOP)
+			unlinkat(parent, name, 0);
+		return;
+	}
+	char buf[1024];
+	long n;
+	/* Unlinking while reading a directory is fine on Linux: nothing is returned twice. */
+	while (depth < 32 && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64_head {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+			off += de->reclen;
+			if (strcmp(de->name, ".") && strcmp(de->name, ".."))
+				remove_tree(fd, de->name, depth + 1);
+		}
+	}
+	close(fd);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
 struct start_args {
 	void (*start)(void *);
 	void *arg;
@@ -139,8 +175,9 @@ static int command_main(void *p)
 	_exit(127);
 }
 
-_Noreturn void reaper_main(int sock, void (*start)(void *), void *arg)
+_Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), void *arg)
 {
+	pid_t airlock = getppid();
 	sigset_t all;
 	int status = 0;
 	bool have_status = false;
@@ -229,5 +266,8 @@ _Noreturn void reaper_main(int sock, void (*start)(void *), void *arg)
 	kill_all(command, &status, &have_status);
 	if (!had && have_status)
 		tell(sock, REAPER_STATUS, status);
+	/* airlock died (we were reparented): nobody else will remove the session's TMPDIR. */
+	if (getppid() != airlock && tmpdir && tmpdir[0] == '/')
+		remove_tree(AT_FDCWD, tmpdir, 0);
 	_exit(0);
 }

@@ -19,6 +19,6 @@ struct reaper_msg {
  * Run in a freshly forked child of airlock: become the session's reaper, fork the command
  * (start(arg) runs in it and must not return), then serve until sock reaches end of file
  * (airlock shut it down or died): kill every descendant, report the command's status if not
- * yet reported, exit.
+ * yet reported, and if airlock died, remove tmpdir (the session's TMPDIR; may be NULL); exit.
  */
-_Noreturn void reaper_main(int sock, void (*start)(void *), void *arg);
+_Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), void *arg);

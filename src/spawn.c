@@ -519,7 +519,7 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 	if (reaper == 0) {
 		args.parent = getpid();
 		filter_set_reaper_pid(&sb->prog, args.parent); /* kernels without the signal scope */
-		reaper_main(rsock[1], child_start, &args);
+		reaper_main(rsock[1], sb->tmpdir, child_start, &args);
 	}
 	close(rsock[1]);
 	struct reaper_msg msg;

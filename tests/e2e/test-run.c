@@ -416,12 +416,14 @@ static bool alive(pid_t pid)
  * outlives it, whatever the sandbox did to leave the tree: a background job, a job in its own
  * session (setsid), a double fork whose parent is gone, all still running when airlock dies.
  * Static and supervised. Without the session's reaper the last three survive (the command
- * itself dies of PR_SET_PDEATHSIG).
+ * itself dies of PR_SET_PDEATHSIG). The session's TMPDIR is removed too.
  */
 TEST(sigkill_of_airlock_leaves_nothing_behind)
 {
 	setup();
 	const char *script =
+		"echo \"$TMPDIR\" > tmpdir; mkdir -p \"$TMPDIR/d/e\"; echo x > \"$TMPDIR/d/e/f\";"
+		"ln -s \"$PWD\" \"$TMPDIR/d/project\";"
 		"sleep 300 & echo $! >> pids;"
 		"(setsid sleep 301 & echo $! >> pids);"
 		"sh -c 'sleep 302 & echo $! >> pids';"
@@ -458,9 +460,14 @@ TEST(sigkill_of_airlock_leaves_nothing_behind)
 				usleep(10000);
 		}
 		if (n < 4) {
-			kill(a, SIGKILL);
-			waitpid(a, NULL, 0);
-			FAIL("%s: the sandbox never wrote its four pids", modes[m]);
+			int st = 0;
+			bool ended = waitpid(a, &st, WNOHANG) == a;
+			if (!ended) {
+				kill(a, SIGKILL);
+				waitpid(a, NULL, 0);
+			}
+			FAIL("%s: the sandbox never wrote its four pids (airlock %s, status 0x%x)", modes[m],
+			     ended ? "had exited" : "was still running", st);
 		}
 		usleep(50000); /* the last one (sh) is exec'ing sleep */
 		for (size_t i = 0; i < 4; i++)
@@ -484,6 +491,16 @@ TEST(sigkill_of_airlock_leaves_nothing_behind)
 			}
 		if (left)
 			FAIL("%s: %d sandboxed processes outlived airlock's SIGKILL", modes[m], left);
+		/* Its TMPDIR goes too (the reaper removes it), without following what it holds. */
+		char tmpdir[PATH_MAX] = "";
+		ASSERT_EQ(0, e2e_read_file("tmpdir", tmpdir, sizeof(tmpdir)));
+		tmpdir[strcspn(tmpdir, "\n")] = '\0';
+		ASSERT_EQ('/', tmpdir[0]);
+		for (int i = 0; i < 500 && access(tmpdir, F_OK) == 0; i++)
+			usleep(10000);
+		if (access(tmpdir, F_OK) == 0)
+			FAIL("%s: the session's TMPDIR %s outlived airlock's SIGKILL", modes[m], tmpdir);
+		ASSERT_EQ(0, access("pids", F_OK)); /* the project, behind a symlink in it, is intact */
 	}
 }
 
