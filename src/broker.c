@@ -738,6 +738,10 @@ static void do_simple(struct call *c, const struct layout *l)
 	struct target t = { .dir = -EBADF };
 	bool xattr = c->kind == OP_SETXATTR || c->kind == OP_RMXATTR;
 	bool landlock = c->kind != OP_CHMOD && c->kind != OP_CHOWN && c->kind != OP_UTIMENS && !xattr;
+	/* "path_metadata": "deny" (the strict profile, the library's default) refuses the path
+	 * forms of the metadata calls whoever decides: EPERM, as the static filter answers. */
+	if (!landlock && !c->s->policy->path_metadata)
+		return answer_error(c, EPERM);
 	int flags = l->fixed_flags;
 	if (l->flags != NONE)
 		flags |= arg_int(req, l->flags);
@@ -876,8 +880,14 @@ static void do_simple(struct call *c, const struct layout *l)
 	case OP_UTIMENS:
 	case OP_SETXATTR:
 	case OP_RMXATTR: {
-		/* On the object we resolved: an O_PATH fd of it and AT_EMPTY_PATH. */
+		/* On the object we resolved: an O_PATH fd of it and AT_EMPTY_PATH; and the same
+		 * object still (a rename into the directory after still_same() would swap it). */
 		int fd = openat2_leaf(&t, O_PATH, 0);
+		struct stat ost;
+		if (fd >= 0 && (fstat(fd, &ost) < 0 || ost.st_dev != t.st.st_dev || ost.st_ino != t.st.st_ino)) {
+			close(fd);
+			fd = -EACCES;
+		}
 		if (fd < 0) {
 			r = -1;
 			errno = -fd;

@@ -386,6 +386,39 @@ TEST(xattrs_are_written_by_the_supervisor)
 	ASSERT_EQ(-1, getxattr(ro, "user.k", v, sizeof(v)));
 }
 
+/*
+ * "path_metadata": "deny" (--path-metadata deny, the strict profile) holds supervised as it
+ * does --static: the path forms of chmod, chown, utimes and the xattr calls get EPERM even on a
+ * file the sandbox may write, where the supervisor would otherwise perform them.
+ */
+TEST(path_metadata_deny_holds_supervised)
+{
+	setup();
+	const char *probe = e2e_helper("probe"), *x = e2e_path("%s/m.txt", f.proj);
+	e2e_write_file(x, "m\n", 0644);
+	char script[PATH_MAX * 8];
+	snprintf(script, sizeof(script),
+		 "'%1$s' chmod '%2$s' 600; '%1$s' chown '%2$s' %3$u %4$u; '%1$s' utime '%2$s'; "
+		 "'%1$s' setxattr '%2$s' user.k v; '%1$s' removexattr '%2$s' user.k; "
+		 "'%1$s' append '%2$s' x",
+		 probe, x, (unsigned)getuid(), (unsigned)getgid());
+	const char *modes[][3] = { { "--path-metadata", "deny", "--quiet" }, { "-p", "strict", "--quiet" },
+				   { "--path-metadata", "deny", "--static" } };
+	char v[8];
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		struct stat before, after;
+		ASSERT_EQ(0, stat(x, &before));
+		ASSERT_EQ(0, e2e_airlock(&r, "run", modes[i][0], modes[i][1], modes[i][2], "-x",
+					 dirname_of(probe), "--write", f.proj, "--", "sh", "-c", script));
+		/* The file itself is writable: the append (last) works. */
+		ASSERT_STREQ("EPERM\nEPERM\nEPERM\nEPERM\nEPERM\nok\n", r.out);
+		ASSERT_EQ(0, stat(x, &after));
+		ASSERT_EQ(0644, after.st_mode & 07777);
+		ASSERT_EQ(before.st_uid, after.st_uid);
+		ASSERT_EQ(-1, getxattr(x, "user.k", v, sizeof(v)));
+	}
+}
+
 TEST(audit_trail)
 {
 	setup();
