@@ -439,6 +439,14 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 			return r;
 	}
 
+	/* Resource limits of another process: Landlock's scopes do not cover prlimit, and a
+	 * sandbox could starve the session's reaper or airlock itself of file descriptors
+	 * (RLIMIT_NOFILE 0: the reaper could no longer list what it must kill at the end). Its
+	 * own limits (pid 0, glibc's setrlimit and prlimit) stay its own. */
+	r = rule1(ctx, eperm, "prlimit64", SCMP_CMP64(.arg = 0, .op = SCMP_CMP_NE, .datum_a = 0));
+	if (r < 0)
+		return r;
+
 	r = add_personality_rules(ctx);
 	if (r < 0)
 		return r;

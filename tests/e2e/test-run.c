@@ -556,4 +556,51 @@ TEST(inherited_sigchld_ignore)
 	}
 }
 
+/*
+ * Reaching the processes outside the sandbox by their resource limits (Landlock's scopes do not
+ * cover prlimit): the reaper (the command's parent) and airlock (the reaper's) are out of
+ * reach, so the reaper still finds and kills a daemon at the end; the sandbox's own limits are
+ * its own. (With the reaper's RLIMIT_NOFILE at 0 it could not list its children, and such a
+ * daemon escaped the final kill.)
+ */
+TEST(resource_limits_of_the_supervising_processes_are_out_of_reach)
+{
+	setup();
+	const char *py =
+		"import resource, os, time\n"
+		"pp = os.getppid()\n"
+		"gp = int(open('/proc/%d/stat' % pp).read().rsplit(')', 1)[1].split()[1])\n"
+		"for pid in (pp, gp):\n"
+		"    try:\n"
+		"        resource.prlimit(pid, resource.RLIMIT_NOFILE, (0, 0)); print('changed')\n"
+		"    except OSError as e:\n"
+		"        print(e.errno)\n"
+		"resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+		"print(resource.prlimit(0, resource.RLIMIT_NOFILE))\n"
+		"if os.fork() == 0:\n"
+		"    os.setsid()\n"
+		"    if os.fork() == 0:\n"
+		"        open('daemon.tmp', 'w').write(str(os.getpid())); os.rename('daemon.tmp', 'daemon.pid')\n"
+		"        os.execv('/bin/sleep', ['sleep', '300'])\n"
+		"    os._exit(0)\n"
+		"os.wait()\n"
+		"while not os.path.exists('daemon.pid'): time.sleep(0.01)\n";
+	const char *modes[] = { "--static", "--quiet" };
+	for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+		unlink("daemon.pid");
+		ASSERT_EQ(0, e2e_airlock(&r, "run", modes[m], "--", "/usr/bin/python3", "-c", py));
+		ASSERT_STREQ("1\n1\n(64, 64)\n", r.out);
+		char buf[32] = "";
+		ASSERT_EQ(0, e2e_read_file("daemon.pid", buf, sizeof(buf)));
+		pid_t d = (pid_t)atoi(buf);
+		ASSERT_LT(1, d);
+		for (int i = 0; i < 200 && alive(d); i++)
+			usleep(10000);
+		if (alive(d)) {
+			kill(d, SIGKILL);
+			FAIL("%s: the sandbox's daemon %d outlived its session", modes[m], (int)d);
+		}
+	}
+}
+
 HARNESS_MAIN

@@ -19,6 +19,8 @@
 
 #include "bpf-sim.h"
 #include "cleanup.h"
+#include <sys/resource.h>
+
 #include "filter.h"
 #include "harness.h"
 
@@ -664,6 +666,20 @@ TEST(protected_pids_airlock_and_reaper)
 	build(&scoped, &prog);
 	EXPECT_EQ(0u, filter_set_reaper_pid(&prog, 4343)); /* the kernel's scope does it */
 	filter_prog_done(&prog);
+}
+
+/* Resource limits: its own (pid 0) only, whatever the switches; never another process's. */
+TEST(prlimit_of_others_refused)
+{
+	FOR_EACH_OPTS(o) {
+		struct sock_fprog prog;
+		build(&o, &prog);
+		EXPECT_EQ(ALLOW, sim2(&prog, SYS_prlimit64, 0, RLIMIT_NOFILE));
+		EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_prlimit64, 4242, RLIMIT_NOFILE));
+		EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_prlimit64, UINT64_C(1) << 32, RLIMIT_NOFILE));
+		EXPECT_EQ(ALLOW, sim2(&prog, SYS_setrlimit, RLIMIT_NOFILE, 0x1000));
+		filter_prog_done(&prog);
+	}
 }
 
 TEST(prebuilt_programs_match_a_fresh_compile)
