@@ -524,6 +524,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct filter_opts *opts)
 				return r;
 		}
 		r = rule1(ctx, eperm, "kill", LOW32_EQ(0, UINT32_MAX));
+		/* The reaper's process group (it has one of its own): kill(-reaper). */
+		if (r >= 0)
+			r = rule1(ctx, eperm, "kill", LOW32_EQ(0, (uint32_t)-(int32_t)FILTER_REAPER_PID_PLACEHOLDER));
 		if (r < 0)
 			return r;
 	}
@@ -651,8 +654,13 @@ unsigned filter_set_reaper_pid(struct sock_fprog *prog, pid_t pid)
 	unsigned n = 0;
 	for (unsigned short i = 0; prog && i < prog->len; i++) {
 		struct sock_filter *insn = &prog->filter[i];
-		if (insn->code == (BPF_JMP | BPF_JEQ | BPF_K) && insn->k == FILTER_REAPER_PID_PLACEHOLDER) {
+		if (insn->code != (BPF_JMP | BPF_JEQ | BPF_K))
+			continue;
+		if (insn->k == FILTER_REAPER_PID_PLACEHOLDER) {
 			insn->k = (uint32_t)pid;
+			n++;
+		} else if (insn->k == (uint32_t)-(int32_t)FILTER_REAPER_PID_PLACEHOLDER) {
+			insn->k = (uint32_t)-pid; /* its process group */
 			n++;
 		}
 	}

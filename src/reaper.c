@@ -186,6 +186,9 @@ _Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_NAME, "airlock-reaper");
+	/* A process group of its own: a signal to airlock's group (the terminal's job control, or
+	 * a sandbox on a kernel without Landlock's signal scope) never stops or kills it. */
+	setpgid(0, 0);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		tell(sock, REAPER_FORK_FAILED, errno);
 		_exit(1);
@@ -246,14 +249,22 @@ _Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), 
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				;
-			int st;
-			for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;) {
-				if (w == command && !have_status) {
-					status = st;
-					have_status = true;
-					tell(sock, REAPER_STATUS, status);
-				}
+			/* The command's status, but the command stays a zombie until the end: its
+			 * pid and process group cannot be recycled while airlock may still signal
+			 * them (and kill_all() kills the group). Orphans are reaped as they go. */
+			siginfo_t ci = { 0 };
+			if (!have_status && waitid(P_PID, (id_t)command, &ci, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    ci.si_pid == command) {
+				status = ci.si_code == CLD_EXITED ? (ci.si_status & 0xff) << 8
+					 : (ci.si_status & 0x7f) | (ci.si_code == CLD_DUMPED ? 0x80 : 0);
+				have_status = true;
+				tell(sock, REAPER_STATUS, status);
 			}
+			pid_t kids[512];
+			size_t nk = list_children(kids, sizeof(kids) / sizeof(kids[0]));
+			for (size_t i = 0; i < nk; i++)
+				if (kids[i] != command)
+					waitpid(kids[i], NULL, WNOHANG);
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			char c;

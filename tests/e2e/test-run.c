@@ -331,12 +331,13 @@ TEST(degraded_kernel_paths)
 	/* airlock itself is out of the sandbox's reach: by Landlock's signal scope on this
 	 * kernel, by the seccomp filter when the scope is missing (ABI < 6). */
 	const char *sig = "kill -0 $PPID 2>/dev/null && echo reachable || echo protected;"
+			  "kill -0 -- -$PPID 2>/dev/null && echo group-reachable || echo group-protected;"
 			  "kill -0 -1 2>/dev/null; echo all=$?";
 	ASSERT_EQ(0, run_sh(sig));
 	ASSERT_CONTAINS(r.out, "protected");
 	setenv("AIRLOCK_LANDLOCK_ABI_MAX", "5", 1);
 	ASSERT_EQ(0, run_sh(sig));
-	ASSERT_STREQ("protected\nall=1\n", r.out);
+	ASSERT_STREQ("protected\ngroup-protected\nall=1\n", r.out);
 	setenv("AIRLOCK_LANDLOCK_ABI_MAX", "3", 1);
 	ASSERT_NE(0, run_sh("cat \"$HOME/.ssh/id_rsa\""));
 	no_canary();

@@ -659,6 +659,8 @@ TEST(protected_pids_airlock_and_reaper)
 	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_pidfd_open, 4343, 0));
 	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, 4242, 0));
 	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, (uint32_t)-1, SIGKILL));
+	EXPECT_EQ(ERRNO(EPERM), sim2(&prog, SYS_kill, (uint32_t)-4343, SIGSTOP)); /* its group */
+	EXPECT_EQ(ALLOW, sim2(&prog, SYS_kill, (uint32_t)-4444, SIGSTOP));
 	EXPECT_EQ(ALLOW, sim2(&prog, SYS_kill, 4444, SIGKILL));
 	filter_prog_done(&prog);
 
