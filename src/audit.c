@@ -382,8 +382,8 @@ static void *writer_main(void *arg)
 				until.tv_nsec -= 1000000000L;
 			}
 			while (!a->stop && a->n < a->cap / 2 &&
-			       pthread_cond_timedwait(&a->wake, &a->lock, &until) != ETIMEDOUT)
-				;
+			       pthread_cond_timedwait(&a->wake, &a->lock, &until) == 0)
+				; /* woken: look again; timed out (or any error): write */
 			if (a->hold && !a->stop)
 				continue;
 		}
