@@ -62,9 +62,7 @@ void performed(struct call *c, const char *path, uint32_t access, const char *by
 /* Decide for a resolved object (see broker.c); landlock: whether the kernel checks the call. */
 enum verdict judge(struct call *c, const struct target *t, uint32_t access, bool landlock,
 		   const char **by);
-/* Take on the requester's umask and file-system ids in this thread, and drop them again. */
-void take_on_identity(pid_t tid, uid_t *ret_uid, gid_t *ret_gid);
-void drop_identity(void);
+#include "identity.h"
 /* openat2 of t's leaf in its directory, never following anything. Returns an fd or -errno. */
 int openat2_leaf(const struct target *t, uint64_t flags, uint64_t mode);
 
