@@ -374,13 +374,7 @@ static void *writer_main(void *arg)
 		 * lands on the supervisor's critical path). A filling ring or the end cuts it short.
 		 */
 		if (waited && !a->stop) {
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += AUDIT_GATHER_NS;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			struct timespec until = monotonic_deadline(AUDIT_GATHER_NS);
 			while (!a->stop && a->n < a->cap / 2 &&
 			       pthread_cond_timedwait(&a->wake, &a->lock, &until) == 0)
 				; /* woken: look again; timed out (or any error): write */

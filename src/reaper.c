@@ -159,6 +159,12 @@ static void remove_tree(int parent, const char *name, unsigned depth)
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
+static _Noreturn void fail(int sock, int err)
+{
+	tell(sock, REAPER_FORK_FAILED, err);
+	_exit(1);
+}
+
 struct start_args {
 	void (*start)(void *);
 	void *arg;
@@ -190,8 +196,7 @@ _Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), 
 	 * a sandbox on a kernel without Landlock's signal scope) never stops or kills it. */
 	setpgid(0, 0);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		tell(sock, REAPER_FORK_FAILED, errno);
-		_exit(1);
+		fail(sock, errno);
 	}
 	/* An inherited SIG_IGN (or SA_NOCLDWAIT) would have the kernel reap our children behind
 	 * our back, without a SIGCHLD: the command's status would never come. */
@@ -202,8 +207,7 @@ _Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), 
 	sigaddset(&chld, SIGCHLD);
 	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
-		tell(sock, REAPER_FORK_FAILED, errno);
-		_exit(1);
+		fail(sock, errno);
 	}
 
 	/*
@@ -216,13 +220,11 @@ _Noreturn void reaper_main(int sock, const char *tmpdir, void (*start)(void *), 
 	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
 			   -1, 0);
 	if (stack == MAP_FAILED) {
-		tell(sock, REAPER_FORK_FAILED, errno);
-		_exit(1);
+		fail(sock, errno);
 	}
 	pid_t command = clone(command_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &sa);
 	if (command < 0) {
-		tell(sock, REAPER_FORK_FAILED, errno);
-		_exit(1);
+		fail(sock, errno);
 	}
 	munmap(stack, stack_size);
 	tell(sock, REAPER_PID, command);

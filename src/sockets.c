@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,31 +93,27 @@ struct pending_connect {
  */
 static int connect_for(const struct pending_connect *p)
 {
+	const struct sockaddr *sa = (const struct sockaddr *)&p->addr;
 	struct timeval own = { 0 };
 	socklen_t ol = sizeof(own);
 	int fl = fcntl(p->sfd, F_GETFL);
-	if (p->addr.ss_family != AF_UNIX || fl < 0 || (fl & O_NONBLOCK) ||
-	    getsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, &ol) < 0) {
-		int r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len);
-		return r < 0 ? -errno : 0;
-	}
+	bool sliced = p->addr.ss_family == AF_UNIX && fl >= 0 && !(fl & O_NONBLOCK) &&
+		      getsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, &ol) == 0;
 	uint64_t own_us = (uint64_t)own.tv_sec * 1000000 + (uint64_t)own.tv_usec, waited = 0;
 	uint64_t slice = own_us && own_us < CONNECT_SLICE_US ? own_us : CONNECT_SLICE_US;
 	struct timeval tv = { (time_t)(slice / 1000000), (suseconds_t)(slice % 1000000) };
-	if (setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-		int r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len);
-		return r < 0 ? -errno : 0;
-	}
+	sliced = sliced && setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0;
 	int r;
 	for (;;) {
-		r = connect(p->sfd, (const struct sockaddr *)&p->addr, p->len) < 0 ? -errno : 0;
-		if (r != -EAGAIN)
+		r = connect(p->sfd, sa, p->len) < 0 ? -errno : 0;
+		if (!sliced || r != -EAGAIN)
 			break;
 		waited += slice;
 		if ((own_us && waited >= own_us) || notify_id_valid(p->listener, p->id) < 0)
 			break;
 	}
-	(void)setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, sizeof(own));
+	if (sliced)
+		(void)setsockopt(p->sfd, SOL_SOCKET, SO_SNDTIMEO, &own, sizeof(own));
 	return r;
 }
 

@@ -308,25 +308,25 @@ static int reaper_read(int fd, struct reaper_msg *m)
 	return n == sizeof(*m) ? 1 : -EBADMSG;
 }
 
-/*
- * End the session: the reaper kills everything left of the sandbox, reports the command's
- * status if it has not yet (*have false), and exits; we reap it. A reaper that died without a
- * word took the command with it (PR_SET_PDEATHSIG): SIGKILL.
- */
+/* Read one message; true once the command's wait status is known (*status set). A reaper
+ * that is gone without a word took the command with it (PR_SET_PDEATHSIG): SIGKILL. */
+static bool reaper_status(int fd, int *status)
+{
+	struct reaper_msg m;
+	int r = reaper_read(fd, &m);
+	if (r > 0 && m.kind != REAPER_STATUS)
+		return false;
+	*status = r > 0 ? m.value : SIGKILL;
+	return true;
+}
+
+/* End the session: the reaper kills everything left of the sandbox, reports the command's
+ * status if it has not yet (*have false), and exits; we reap it. */
 static void reaper_end(int fd, pid_t reaper, bool *have, int *status)
 {
 	shutdown(fd, SHUT_WR);
-	while (!*have) {
-		struct reaper_msg m;
-		int r = reaper_read(fd, &m);
-		if (r <= 0) {
-			*status = SIGKILL;
-			*have = true;
-		} else if (m.kind == REAPER_STATUS) {
-			*status = m.value;
-			*have = true;
-		}
-	}
+	while (!*have)
+		*have = reaper_status(fd, status);
 	while (waitpid(reaper, NULL, 0) < 0 && errno == EINTR)
 		;
 }
@@ -626,16 +626,8 @@ int sandbox_run(struct airlock_sandbox *sb, const struct airlock_run_opts *o, in
 			break;
 		if (k == 0 && child_done)
 			break;
-		if (p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-			int got = reaper_read(reaper_fd, &msg);
-			if (got > 0 && msg.kind == REAPER_STATUS) {
-				status = msg.value;
-				child_done = true;
-			} else if (got <= 0) {
-				status = SIGKILL; /* the reaper is gone, and the command with it */
-				child_done = true;
-			}
-		}
+		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
+			child_done = reaper_status(reaper_fd, &status);
 
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -850,14 +850,7 @@ static void consult_tty(struct supervisor *s, const struct approval_request *rq,
 		/* an eventfd write fails only on overflow: the relay is awake anyway */
 	}
 
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += s->approve_timeout_ms / 1000;
-	deadline.tv_nsec += (long)(s->approve_timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	struct timespec deadline = monotonic_deadline((uint64_t)s->approve_timeout_ms * 1000000);
 	pthread_mutex_lock(&t->lock);
 	/* A request on the screen is always answered (the prompt ends when the session does);
 	 * one nobody answers any more (the last `airlock approve` left) is denied; the host has

@@ -452,3 +452,13 @@ int poll_or_cancel(int fd, short events, int cancel_fd, int timeout_ms)
 		return k == 0 ? 0 : p[0].revents;
 	}
 }
+
+struct timespec monotonic_deadline(uint64_t ns)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	uint64_t nsec = (uint64_t)t.tv_nsec + ns % 1000000000u;
+	t.tv_sec += (time_t)(ns / 1000000000u + nsec / 1000000000u);
+	t.tv_nsec = (long)(nsec % 1000000000u);
+	return t;
+}

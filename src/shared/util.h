@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* A growable NUL-terminated string. On allocation failure it latches (oom = true) and every
  * later append is a no-op, so a caller checks once at the end. */
@@ -74,6 +75,10 @@ int poll_or_cancel(int fd, short events, int cancel_fd, int timeout_ms);
 /* Write all of data to fd, retrying on EINTR and waiting (poll, 1 s at a time) on EAGAIN.
  * Returns false on any other error. */
 bool fd_write_all(int fd, const void *data, size_t len);
+
+/* CLOCK_MONOTONIC now plus ns: an absolute deadline for pthread_cond_timedwait() on a
+ * condition variable that uses that clock. */
+struct timespec monotonic_deadline(uint64_t ns);
 
 /* The symbolic name of an errno value ("EACCES"), or "E?" */
 const char *errno_name(int e);
